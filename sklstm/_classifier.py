@@ -1,0 +1,638 @@
+"""LSTMSequenceClassifier: the scikit-learn face of the LSTM."""
+
+import copy
+import io
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from sklstm._network import LSTMNetwork
+from sklstm._runtime import resolve_device, seeded_torch, torch_threads
+from sklstm._scoring import scorer_names
+from sklstm._sequences import validate_sequences
+from sklstm._training import (
+    LabelledSequences,
+    LoopConfig,
+    is_collapsed,
+    predict_logits,
+    run_epochs,
+    stratified_split,
+)
+from sklstm.exceptions import CollapseWarning, TrainingDivergedError
+
+_OPTIMIZERS = {
+    "adam": lambda params, est: torch.optim.Adam(
+        params, lr=est.learning_rate, weight_decay=est.weight_decay
+    ),
+    "adamw": lambda params, est: torch.optim.AdamW(
+        params, lr=est.learning_rate, weight_decay=est.weight_decay
+    ),
+    "sgd": lambda params, est: torch.optim.SGD(
+        params,
+        lr=est.learning_rate,
+        momentum=est.momentum,
+        weight_decay=est.weight_decay,
+    ),
+}
+
+
+class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
+    """Sequence classifier that trains a PyTorch LSTM.
+
+    Reads each sequence step by step with an LSTM, summarises it (see
+    ``pooling``) and maps the summary to class probabilities. Built for
+    imbalanced data: ``class_weight`` and ``sample_weight`` reach the loss,
+    early stopping can monitor a minority-aware metric on a stratified split,
+    and a warning flags a model that predicts one class for everything.
+
+    Parameters
+    ----------
+    hidden_size : int, default=32
+        Units in each LSTM layer (and direction).
+    num_layers : int, default=1
+        Stacked LSTM layers.
+    bidirectional : bool, default=False
+        Also read each sequence backwards.
+    dropout : float, default=0.0
+        Dropout probability between LSTM layers and before the linear head.
+    pooling : {'last', 'mean', 'max'}, default='last'
+        The summary fed to the head. ``'last'``: the forward direction's state at
+        each sequence's true last step and, if bidirectional, the backward
+        direction's state at its first step. ``'mean'``/``'max'``: pooled LSTM
+        outputs over each sequence's real steps only. Padding never enters.
+    max_epochs : int, default=50
+        Passes over the training data in one ``fit`` (fewer with early
+        stopping).
+    batch_size : int, default=32
+        Sequences per gradient step; prediction uses batches of the same size.
+    learning_rate : float, default=1e-3
+        Step size of the optimizer.
+    optimizer : {'adam', 'adamw', 'sgd'}, default='adam'
+        ``'adam'`` adds ``weight_decay`` to the gradient (L2 penalty);
+        ``'adamw'`` decays the weights directly (decoupled weight decay).
+    momentum : float, default=0.9
+        Momentum of ``'sgd'``; ignored by the other optimizers.
+    weight_decay : float, default=0.0
+        L2 regularisation strength passed to the optimizer.
+    l1 : float, default=0.0
+        L1 penalty: ``l1 * sum(|w|)`` over every weight matrix (not biases) is
+        added to each batch's loss.
+    clip_grad_norm : float or None, default=5.0
+        Rescale gradients whose global L2 norm exceeds this; ``None`` disables.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss, ``{label: weight}``. ``'balanced'``
+        uses ``n_samples / (n_classes * count(label))`` computed from the labels
+        of this call to ``fit`` (so each cross-validation fold gets its own).
+        Multiplied with ``sample_weight``; the product is rescaled to mean 1
+        over the training rows, so weights do not change the step size.
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data, stop
+        when ``scoring`` has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the weights of the best epoch. Without it nothing
+        is held out. A class with a single sample cannot be split: it stays
+        wholly in training, with a warning; if no class can be split, training
+        runs without early stopping, with a warning.
+    validation_fraction : float, default=0.1
+        Share of each class held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored quantity.
+    scoring : str or callable, default='loss'
+        Monitored on the validation split: ``'loss'`` (the weighted validation
+        loss, lower is better) or any scikit-learn scorer name such as
+        ``'balanced_accuracy'``, ``'f1_macro'`` or ``'roc_auc_ovr'``, or a
+        callable ``scorer(estimator, X, y)`` (higher is better).
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the existing network (and
+        optimizer state) for ``max_epochs`` more epochs instead of starting
+        anew. The classes must stay the same; the network's shape parameters
+        are those of the first fit, while ``learning_rate``, ``weight_decay``,
+        ``momentum`` and ``optimizer`` take their current values.
+    device : {'cpu', 'cuda', 'auto'}, default='cpu'
+        Where the network runs; ``'auto'`` picks ``'cuda'`` when available.
+    n_threads : int or None, default=None
+        Torch intra-op threads during ``fit`` and prediction (restored
+        afterwards). ``None`` leaves torch's setting alone. Set it to 1 when a
+        search runs fits in parallel (``n_jobs``) to avoid oversubscription.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split, the network's initial weights, dropout and
+        the order of the training samples: an int makes ``fit`` reproducible
+        bit for bit on the CPU.
+    verbose : int, default=0
+        ``1`` shows a progress bar with the live loss and score.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of ``predict_proba``'s columns.
+    n_features_in_ : int
+        Number of time steps of the fixed-length arrays seen in ``fit``; not set
+        after fitting on variable-length sequences.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a 2-D dataframe X. Only defined for dataframes.
+    n_channels_ : int
+        Features per time step.
+    module_ : torch.nn.Module
+        The trained network (:class:`sklstm._network.LSTMNetwork`).
+    optimizer_ : torch.optim.Optimizer
+        The optimizer, kept for ``warm_start`` and ``partial_fit``.
+    device_ : str
+        The device the network lives on.
+    history_ : list of dict
+        One entry per epoch: ``epoch``, ``train_loss``, ``train_recall`` (per
+        class, from the predictions made while training),
+        ``train_balanced_accuracy``, ``train_majority_share`` (share of
+        predictions going to the most-predicted class), ``duration`` (seconds)
+        and, with a validation split, ``valid_loss``, ``valid_recall``,
+        ``valid_balanced_accuracy``, ``valid_majority_share`` and ``valid_score``
+        (when ``scoring`` is not ``'loss'``).
+    n_epochs_ : int
+        Epochs trained so far (over all warm starts and partial fits).
+    best_epoch_ : int
+        Epoch whose weights the model holds: the best one with early stopping,
+        else the last.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Feed-forward network on flat features.
+
+    Notes
+    -----
+    Input layouts: a 3-D array ``(n_samples, n_timesteps, n_features)``, a 2-D
+    array ``(n_samples, n_timesteps)`` of univariate sequences, or a list of
+    arrays of different lengths, each ``(t_i, n_features)`` or ``(t_i,)``.
+    Variable-length batches are packed, so padding never influences an output.
+    Fixed-length arrays at prediction must have the length seen in ``fit``; a
+    list of arrays may have any lengths.
+
+    Scaling the input is the user's job: standardise each channel (e.g. with
+    ``sklstm``'s preprocessing or a ``FunctionTransformer``) for inputs far from
+    unit scale.
+
+    At the end of ``fit`` a :class:`~sklstm.exceptions.CollapseWarning` is
+    emitted when at least 99% of the predictions on the validation split (or,
+    without one, those made during the last training epoch) go to one class
+    while at least 2% of those sequences belong to other classes. A training
+    loss that turns NaN raises :class:`~sklstm.exceptions.TrainingDivergedError`
+    (a ``ValueError``); a warm start is then rolled back to its starting weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMSequenceClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 12, 2)).astype(np.float32)
+    >>> y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+    >>> clf = LSTMSequenceClassifier(hidden_size=8, max_epochs=20,
+    ...                              learning_rate=0.02, random_state=0)
+    >>> clf.fit(X, y).predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.score(X, y) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions({"last", "mean", "max"})],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "scoring": [StrOptions(scorer_names()), callable],
+        "warm_start": ["boolean"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        max_epochs=50,
+        batch_size=32,
+        learning_rate=1e-3,
+        optimizer="adam",
+        momentum=0.9,
+        weight_decay=0.0,
+        l1=0.0,
+        clip_grad_norm=5.0,
+        class_weight=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        scoring="loss",
+        warm_start=False,
+        device="cpu",
+        n_threads=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.clip_grad_norm = clip_grad_norm
+        self.class_weight = class_weight
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.scoring = scoring
+        self.warm_start = warm_start
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on sequences ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of arrays
+            Training sequences; a list of ``(t_i, n_features)`` or ``(t_i,)``
+            arrays for variable lengths.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sequence loss weights, multiplied with
+            ``class_weight``.
+
+        Returns
+        -------
+        self : LSTMSequenceClassifier
+            The fitted classifier.
+        """
+        warm = self.warm_start and hasattr(self, "module_")
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            warm=warm,
+            n_epochs=self.max_epochs,
+            early_stopping=self.early_stopping,
+            classes=None,
+            collapse_guard=True,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch on ``X``, ``y``, continuing from the current state.
+
+        No validation split is made, early stopping does not apply and the
+        collapse guard stays silent (one epoch is too early to judge).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels; all must be among ``classes`` (or ``classes_``).
+        classes : array-like of shape (n_classes,), default=None
+            Every class that can ever appear. Needed on the first call when
+            ``y`` does not hold them all; ``None`` then takes the labels of
+            ``y``. On later calls it must match ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sequence loss weights.
+
+        Returns
+        -------
+        self : LSTMSequenceClassifier
+            The updated classifier.
+        """
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            warm=hasattr(self, "module_"),
+            n_epochs=1,
+            early_stopping=False,
+            classes=classes,
+            collapse_guard=False,
+        )
+
+    def predict_proba(self, X):
+        """Class probabilities of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), dtype float64
+            Rows sum to one; columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        sequences, _ = validate_sequences(self, X, reset=False)
+        with torch_threads(self.n_threads):
+            logits = predict_logits(
+                self.module_, sequences, self.batch_size, self.device_
+            )
+        return torch.softmax(logits.double(), dim=1).numpy()
+
+    def predict(self, X):
+        """Most probable class of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def __getstate__(self):
+        # Torch objects travel as one torch.save blob, so that a model fitted on
+        # a GPU unpickles on a machine without one (see __setstate__).
+        state = dict(super().__getstate__())  # may be the live __dict__
+        torch_state = {k: state.pop(k) for k in ("module_", "optimizer_") if k in state}
+        if torch_state:
+            buffer = io.BytesIO()
+            torch.save(torch_state, buffer)
+            state["_torch_state"] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state):
+        blob = state.pop("_torch_state", None)
+        if blob is not None:
+            on_cpu = state.get("device_") == "cuda" and not torch.cuda.is_available()
+            state.update(
+                torch.load(
+                    io.BytesIO(blob),
+                    map_location="cpu" if on_cpu else None,
+                    weights_only=False,
+                )
+            )
+            if on_cpu:
+                state["device_"] = "cpu"
+        super().__setstate__(state)
+
+    # -- fitting, step by step ------------------------------------------------
+
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        warm,
+        n_epochs,
+        early_stopping,
+        classes,
+        collapse_guard,
+    ):
+        sequences, y = validate_sequences(self, X, y, reset=not warm)
+        check_classification_targets(y)
+        classes_ = self._check_classes(y, classes, warm)
+        y_encoded = np.searchsorted(classes_, y).astype(np.int64)
+        weights = self._loss_weights(y_encoded, classes_, sample_weight, sequences)
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+
+        train_rows = np.arange(len(y_encoded))
+        valid = None
+        if early_stopping:
+            train_rows, valid_rows = self._validation_split(y_encoded, classes_, rng)
+            if len(valid_rows):
+                valid = LabelledSequences(sequences, y_encoded, weights, valid_rows)
+        if weights is not None:
+            train_mean = weights[train_rows].mean()
+            if train_mean <= 0:
+                raise ValueError("Every training sample has a loss weight of zero.")
+            weights = (weights / train_mean).astype(np.float32)
+            if valid is not None:
+                valid.weights = weights
+        train = LabelledSequences(sequences, y_encoded, weights, train_rows)
+
+        config = LoopConfig(
+            n_classes=len(classes_),
+            batch_size=self.batch_size,
+            device=device,
+            l1=self.l1,
+            clip_grad_norm=self.clip_grad_norm,
+            scoring=self.scoring,
+            classes=classes_,
+            early_stopping=valid is not None,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            learning_rate=self.learning_rate,
+            verbose=self.verbose,
+        )
+        seed = rng.randint(np.iinfo(np.int32).max)
+        history = list(self.history_) if warm else []
+        with torch_threads(self.n_threads), seeded_torch(seed, device):
+            if warm:
+                module, optimizer = self._resume(device)
+                start_state = copy.deepcopy(module.state_dict())
+            else:
+                module = self._build_module(len(classes_)).to(device)
+                optimizer = _OPTIMIZERS[self.optimizer](module.parameters(), self)
+            try:
+                result = run_epochs(
+                    module,
+                    optimizer,
+                    train,
+                    valid,
+                    n_epochs,
+                    config,
+                    rng,
+                    first_epoch=len(history) + 1,
+                )
+            except TrainingDivergedError:
+                if warm:
+                    module.load_state_dict(start_state)
+                raise
+        if result.best_state is not None:
+            module.load_state_dict(result.best_state)
+
+        self.classes_ = classes_
+        self.module_ = module
+        self.optimizer_ = optimizer
+        self.device_ = device
+        self.history_ = history + result.history
+        self.n_epochs_ = len(self.history_)
+        self.best_epoch_ = result.best_epoch
+        if collapse_guard:
+            self._warn_if_collapsed(result.guard_confusion, valid is not None)
+        return self
+
+    def _check_classes(self, y, classes, warm):
+        """The fitted classes: new on a fresh fit, checked on a warm one."""
+        name = type(self).__name__
+        seen = np.unique(y)
+        if warm:
+            if classes is not None and not np.array_equal(
+                np.unique(classes), self.classes_
+            ):
+                raise ValueError(
+                    f"classes={classes!r} differs from the classes of the earlier "
+                    f"fit, {self.classes_!r}."
+                )
+            unknown = np.setdiff1d(seen, self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y contains labels {unknown!r} not seen in the first fit "
+                    f"(classes_ = {self.classes_!r}); a warm start cannot add classes."
+                )
+            return self.classes_
+        if classes is not None:
+            classes = np.unique(classes)
+            unknown = np.setdiff1d(seen, classes)
+            if len(unknown):
+                raise ValueError(f"y contains labels {unknown!r} not in classes.")
+            seen = classes
+        if len(seen) < 2:
+            raise ValueError(
+                f"{name} needs samples of at least 2 classes in the data, but the "
+                f"data contains only one class: {seen[0]!r}."
+            )
+        return seen
+
+    def _loss_weights(self, y_encoded, classes, sample_weight, sequences):
+        """Per-sample loss weights (sample weight x class weight), or None."""
+        weights = None
+        if sample_weight is not None:
+            weights = _check_sample_weight(
+                sample_weight, sequences.values, ensure_non_negative=True
+            )
+        if self.class_weight is not None:
+            n_classes = len(classes)
+            if self.class_weight == "balanced":
+                counts = np.bincount(y_encoded, minlength=n_classes)
+                present = counts > 0
+                per_class = np.zeros(n_classes)
+                per_class[present] = len(y_encoded) / (present.sum() * counts[present])
+            else:
+                per_class = compute_class_weight(
+                    self.class_weight, classes=classes, y=classes[y_encoded]
+                )
+            per_class = per_class[y_encoded]
+            weights = per_class if weights is None else weights * per_class
+        if weights is not None and not weights.sum() > 0:
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero; at "
+                "least one sample needs a positive weight."
+            )
+        return weights
+
+    def _validation_split(self, y_encoded, classes, rng):
+        train_rows, valid_rows, too_small = stratified_split(
+            y_encoded, self.validation_fraction, rng
+        )
+        if not len(valid_rows):
+            warnings.warn(
+                "No class has the 2 samples a stratified validation split needs; "
+                "training without early stopping.",
+                UserWarning,
+                stacklevel=4,
+            )
+        elif too_small:
+            warnings.warn(
+                f"Classes {classes[too_small].tolist()} have a single sample, too "
+                "few for the stratified validation split: they stay wholly in "
+                "training and are not monitored by early stopping.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return train_rows, valid_rows
+
+    def _build_module(self, n_classes):
+        return LSTMNetwork(
+            n_channels=self.n_channels_,
+            n_classes=n_classes,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            pooling=self.pooling,
+        )
+
+    def _resume(self, device):
+        """The fitted module and optimizer, on ``device``, with current settings.
+
+        The optimizer keeps its state (moments, momentum buffers) but takes the
+        current ``learning_rate``, ``weight_decay`` and ``momentum``; a changed
+        ``optimizer`` kind starts a fresh optimizer.
+        """
+        module, optimizer = self.module_, self.optimizer_
+        if device != self.device_:
+            module.to(device)
+            # Reloading casts the optimizer's state to its parameters' device.
+            optimizer.load_state_dict(optimizer.state_dict())
+        fresh = _OPTIMIZERS[self.optimizer](module.parameters(), self)
+        if type(fresh) is not type(optimizer):
+            return module, fresh
+        for group in optimizer.param_groups:
+            for key in ("lr", "weight_decay", "momentum"):
+                if key in group:
+                    group[key] = fresh.defaults[key]
+        return module, optimizer
+
+    def _warn_if_collapsed(self, confusion, validated):
+        if confusion is None or not is_collapsed(confusion):
+            return
+        predicted = confusion.sum(axis=0)
+        top = int(np.argmax(predicted))
+        where = "validation" if validated else "training"
+        label = self.classes_[top : top + 1].tolist()[0]
+        warnings.warn(
+            f"{type(self).__name__} predicts class {label!r} for "
+            f"{predicted[top] / predicted.sum():.0%} of the {where} sequences "
+            f"although {1 - confusion[top].sum() / confusion.sum():.0%} of them "
+            "belong to other classes: the model has collapsed onto one class. "
+            "Cures: class_weight='balanced', resampling the training data "
+            "(oversample the minority sequences in an imblearn Pipeline), or "
+            "early_stopping=True with scoring='balanced_accuracy'.",
+            CollapseWarning,
+            stacklevel=3,
+        )

@@ -1,0 +1,95 @@
+"""The torch module: an LSTM, a summary over each sequence's real steps, a head."""
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class LSTMNetwork(nn.Module):
+    """LSTM sequence classifier network.
+
+    Parameters
+    ----------
+    n_channels : int
+        Features per time step.
+    n_classes : int
+        Number of output logits.
+    hidden_size, num_layers, bidirectional : int, int, bool
+        As in :class:`torch.nn.LSTM`.
+    dropout : float
+        Dropout between LSTM layers and before the linear head.
+    pooling : {'last', 'mean', 'max'}
+        How a sequence is summarised for the head. ``'last'`` takes the forward
+        direction's state at each sequence's true last step and, when
+        bidirectional, the backward direction's state at its first step.
+        ``'mean'`` and ``'max'`` pool the LSTM outputs over real steps only.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_channels,
+        n_classes,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        dropout,
+        pooling,
+    ):
+        super().__init__()
+        self.pooling = pooling
+        self.lstm = nn.LSTM(
+            input_size=n_channels,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
+
+    def forward(self, x, lengths=None):
+        """Logits for a batch.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, steps, n_channels)
+            Zero-padded after each sequence's length.
+        lengths : Tensor of shape (batch,), int64 on the CPU, or None
+            True lengths; ``None`` when every sequence fills all ``steps``.
+        """
+        if lengths is None:
+            output, (h_n, _) = self.lstm(x)
+        else:
+            packed = pack_padded_sequence(
+                x, lengths, batch_first=True, enforce_sorted=False
+            )
+            output, (h_n, _) = self.lstm(packed)
+        if self.pooling == "last":
+            # h_n is (num_layers * directions, batch, hidden), layer-major; for a
+            # packed batch it holds each sequence's state at its true end (and the
+            # backward direction's state after reading back to step 0).
+            summary = (
+                torch.cat([h_n[-2], h_n[-1]], dim=1)
+                if self.lstm.bidirectional
+                else h_n[-1]
+            )
+        else:
+            if lengths is not None:
+                output, _ = pad_packed_sequence(output, batch_first=True)
+            summary = _pool(output, lengths, self.pooling)
+        return self.head(self.dropout(summary))
+
+
+def _pool(output, lengths, how):
+    """Mean or max of ``output`` (batch, steps, hidden) over each row's real steps."""
+    if lengths is None:
+        return output.mean(dim=1) if how == "mean" else output.amax(dim=1)
+    lengths = lengths.to(output.device)
+    steps = torch.arange(output.shape[1], device=output.device)
+    real = (steps[None, :] < lengths[:, None]).unsqueeze(-1)
+    if how == "mean":
+        total = output.masked_fill(~real, 0.0).sum(dim=1)
+        return total / lengths[:, None].to(output.dtype)
+    return output.masked_fill(~real, float("-inf")).amax(dim=1)

@@ -1,0 +1,193 @@
+"""Input handling: 2-D, 3-D and ragged sequences to one padded array + lengths.
+
+Every public estimator of sklstm accepts three layouts:
+
+* a 3-D array ``(n_samples, n_timesteps, n_features)`` (PyTorch ``batch_first``);
+* a 2-D array ``(n_samples, n_timesteps)``, read as univariate sequences;
+* a list (or 1-D object array) of arrays of different lengths, each of shape
+  ``(t_i, n_features)`` or ``(t_i,)``: variable-length ("ragged") sequences.
+
+They are all turned into :class:`Sequences`: one zero-padded float array of shape
+``(n_samples, max_length, n_channels)`` plus the true length of each sequence.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import column_or_1d
+from sklearn.utils.validation import check_consistent_length, validate_data
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """Sequences as one zero-padded array and the true length of each row.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, max_length, n_channels)
+        The sequences, zero-padded after each one's true length.
+    lengths : ndarray of shape (n_samples,), dtype int64
+        The number of real time steps of each sequence (at least 1).
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+
+    @property
+    def n_samples(self):
+        return self.values.shape[0]
+
+    @property
+    def n_channels(self):
+        return self.values.shape[2]
+
+    @property
+    def equal_length(self):
+        """True when no sequence is padded."""
+        return bool(np.all(self.lengths == self.values.shape[1]))
+
+    def batch(self, indices):
+        """Rows ``indices``, trimmed to their longest member.
+
+        Returns the values (a new C-contiguous array) and the lengths, or ``None``
+        for the lengths when every row of the batch has the same length (then no
+        packing is needed downstream).
+        """
+        lengths = self.lengths[indices]
+        longest = int(lengths.max())
+        values = np.ascontiguousarray(self.values[indices, :longest])
+        if np.all(lengths == longest):
+            return values, None
+        return values, lengths
+
+
+def is_ragged(X):
+    """Whether ``X`` is a collection of sequences of different lengths.
+
+    A list, tuple or 1-D object array whose members are array-likes of at least
+    one dimension and do not all share one shape.
+    """
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1:
+            return False
+    elif not isinstance(X, (list, tuple)):
+        return False
+    if len(X) == 0:
+        return False
+    shapes = set()
+    for x in X:
+        if isinstance(x, (str, bytes)) or np.ndim(x) == 0:
+            return False
+        shapes.add(np.shape(x))
+    return len(shapes) > 1 or isinstance(X, np.ndarray)
+
+
+def _ragged_to_sequences(X, dtype):
+    rows = []
+    for i, x in enumerate(X):
+        try:
+            x = np.asarray(x, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"Sequence {i} of X could not be converted to {np.dtype(dtype)}: {exc}"
+            ) from exc
+        if x.ndim == 1:
+            x = x[:, np.newaxis]
+        if x.ndim != 2:
+            raise ValueError(
+                f"Each sequence of a ragged X must have shape (n_timesteps,) or "
+                f"(n_timesteps, n_features); sequence {i} has shape {x.shape}."
+            )
+        if x.shape[0] == 0:
+            raise ValueError(
+                f"Sequence {i} of X has length 0; every sequence needs at least "
+                "one time step."
+            )
+        if rows and x.shape[1] != rows[0].shape[1]:
+            raise ValueError(
+                f"All sequences must have the same number of features (channels): "
+                f"sequence 0 has {rows[0].shape[1]}, sequence {i} has {x.shape[1]}."
+            )
+        if not np.all(np.isfinite(x)):
+            raise ValueError(
+                f"Input X contains NaN or infinity (in sequence {i}); impute or "
+                "drop those values first."
+            )
+        rows.append(x)
+    lengths = np.array([len(x) for x in rows], dtype=np.int64)
+    values = np.zeros((len(rows), lengths.max(), rows[0].shape[1]), dtype=dtype)
+    for i, x in enumerate(rows):
+        values[i, : len(x)] = x
+    return Sequences(values, lengths)
+
+
+def as_3d(X):
+    """Return ``X`` as ``(n_samples, n_timesteps, n_features)``; 2-D is univariate."""
+    if X.ndim == 2:
+        return X[:, :, np.newaxis]
+    if X.ndim == 3:
+        return X
+    raise ValueError(
+        f"X must be 2-D (n_samples, n_timesteps), 3-D (n_samples, n_timesteps, "
+        f"n_features) or a list of variable-length sequences; got a {X.ndim}-D "
+        f"array of shape {X.shape}."
+    )
+
+
+def validate_sequences(estimator, X, y=None, *, reset, dtype=np.float32):
+    """Validate ``X`` (and ``y``) the scikit-learn way and return :class:`Sequences`.
+
+    Fixed-length arrays go through :func:`sklearn.utils.validation.validate_data`,
+    so ``n_features_in_`` is the number of time steps, as scikit-learn's checks
+    expect. Ragged input has no fixed number of time steps: ``n_features_in_`` is
+    removed on ``reset`` and not checked otherwise. The number of channels is
+    stored as ``n_channels_`` on ``reset`` and checked otherwise.
+
+    Returns
+    -------
+    sequences : Sequences
+    y : ndarray or None
+        The validated targets, when ``y`` was given.
+    """
+    name = type(estimator).__name__
+    if is_ragged(X):
+        sequences = _ragged_to_sequences(X, dtype)
+        if y is None and reset and estimator.__sklearn_tags__().target_tags.required:
+            raise ValueError(
+                f"This {name} estimator requires y to be passed, but the target y "
+                "is None."
+            )
+        if y is not None:
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(sequences.values, y)
+        if reset and hasattr(estimator, "n_features_in_"):
+            del estimator.n_features_in_
+    else:
+        if (
+            not reset
+            and getattr(X, "ndim", None) == 3
+            and hasattr(estimator, "n_features_in_")
+            and X.shape[1] != estimator.n_features_in_
+        ):
+            raise ValueError(
+                f"X has sequences of {X.shape[1]} time steps, but {name} was fitted "
+                f"on fixed-length sequences of {estimator.n_features_in_} steps. "
+                "Pass a list of arrays to predict on variable-length sequences."
+            )
+        if y is None:
+            X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=dtype)
+        else:
+            X, y = validate_data(
+                estimator, X, y, reset=reset, allow_nd=True, dtype=dtype
+            )
+        X = as_3d(X)
+        lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
+        sequences = Sequences(X, lengths)
+    if reset:
+        estimator.n_channels_ = sequences.n_channels
+    elif sequences.n_channels != estimator.n_channels_:
+        raise ValueError(
+            f"X has {sequences.n_channels} features (channels) per time step, but "
+            f"{name} was fitted with {estimator.n_channels_}."
+        )
+    return sequences, y

@@ -1,0 +1,324 @@
+"""The training loop: batches, loss, early stopping, history, collapse guard."""
+
+import copy
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from sklstm._scoring import validation_score
+from sklstm.exceptions import TrainingDivergedError
+
+# At least this share of the predictions on one class counts as a collapse ...
+COLLAPSE_SHARE = 0.99
+# ... when at least this share of the data belongs to the other classes.
+COLLAPSE_MIN_OTHERS = 0.02
+
+
+@dataclass
+class LabelledSequences:
+    """A subset of labelled sequences: training or validation data.
+
+    ``y`` and ``weights`` cover every row of ``sequences``; ``indices`` picks the
+    rows that belong to this subset, so a split copies no sequence data.
+    ``weights`` are per-sample loss weights (sample weight times class weight),
+    or ``None`` when all are equal.
+    """
+
+    sequences: object  # sklstm._sequences.Sequences
+    y: np.ndarray  # int64 class indices
+    weights: np.ndarray | None
+    indices: np.ndarray
+
+    def __len__(self):
+        return len(self.indices)
+
+
+@dataclass
+class LoopConfig:
+    """What the loop needs to know beyond the data, module and optimizer."""
+
+    n_classes: int
+    batch_size: int
+    device: str
+    l1: float = 0.0
+    clip_grad_norm: float | None = None
+    scoring: object = "loss"
+    classes: np.ndarray | None = None
+    early_stopping: bool = False
+    n_iter_no_change: int = 10
+    tol: float = 0.0
+    learning_rate: float = 1e-3
+    verbose: int = 0
+
+
+@dataclass
+class LoopResult:
+    """What the loop leaves behind besides the history entries it appended."""
+
+    best_epoch: int
+    best_state: dict | None = None
+    # Confusion matrix (true x predicted) of the data the collapse guard reads.
+    guard_confusion: np.ndarray | None = None
+    epochs_run: int = 0
+    history: list = field(default_factory=list)
+
+
+def per_sample_loss(logits, y):
+    """Cross-entropy of each sample (reduction left to the caller)."""
+    return F.cross_entropy(logits, y, reduction="none")
+
+
+def _to_device(array, device):
+    tensor = torch.from_numpy(array)
+    if device == "cuda":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor
+
+
+def iter_batches(sequences, order, batch_size, device):
+    """Yield ``(indices, x, lengths)`` for consecutive slices of ``order``."""
+    for start in range(0, len(order), batch_size):
+        indices = order[start : start + batch_size]
+        values, lengths = sequences.batch(indices)
+        yield (
+            indices,
+            _to_device(values, device),
+            None if lengths is None else torch.from_numpy(lengths),
+        )
+
+
+def predict_logits(module, sequences, batch_size, device, indices=None):
+    """Logits of the sequences (or of rows ``indices``), in eval and inference mode.
+
+    Ragged input is visited shortest first, so each batch pads little; the
+    result is in the order asked for. Returns a float32 CPU tensor.
+    """
+    module.eval()
+    wanted = np.arange(sequences.n_samples) if indices is None else indices
+    if sequences.equal_length:
+        visit = np.arange(len(wanted))
+    else:
+        visit = np.argsort(sequences.lengths[wanted], kind="stable")
+    out = []
+    with torch.inference_mode():
+        for _, x, lengths in iter_batches(sequences, wanted[visit], batch_size, device):
+            out.append(module(x, lengths).float().cpu())
+    logits = torch.cat(out)
+    if sequences.equal_length:
+        return logits
+    result = torch.empty_like(logits)
+    result[torch.from_numpy(visit)] = logits
+    return result
+
+
+def _confusion(y, predicted, n_classes):
+    """Confusion counts (true x predicted) as a flat bincount, on y's device."""
+    return torch.bincount(y * n_classes + predicted, minlength=n_classes * n_classes)
+
+
+def _weighted_mean(losses, weights):
+    if weights is None:
+        return losses.mean()
+    weights = weights.to(losses.dtype)
+    return (losses * weights).sum() / weights.sum()
+
+
+def _summarise_confusion(confusion, classes, prefix):
+    """History fields from a (true x predicted) confusion matrix."""
+    support = confusion.sum(axis=1)
+    predicted = confusion.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.diag(confusion) / support
+    present = support > 0
+    return {
+        f"{prefix}_recall": {
+            _plain(label): float(r) for label, r in zip(classes, recall, strict=True)
+        },
+        f"{prefix}_balanced_accuracy": float(np.mean(recall[present])),
+        f"{prefix}_majority_share": float(predicted.max() / predicted.sum()),
+    }
+
+
+def _plain(label):
+    """A numpy scalar label as the matching Python scalar (readable dict keys)."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def is_collapsed(confusion):
+    """Whether predictions went to one class although other classes are present.
+
+    True when at least ``COLLAPSE_SHARE`` of the predictions are one class while
+    at least ``COLLAPSE_MIN_OTHERS`` of the samples belong to other classes.
+    """
+    total = confusion.sum()
+    if total == 0:
+        return False
+    predicted = confusion.sum(axis=0)
+    top = int(np.argmax(predicted))
+    others = 1.0 - confusion[top].sum() / total
+    return predicted[top] / total >= COLLAPSE_SHARE and others >= COLLAPSE_MIN_OTHERS
+
+
+def stratified_split(y, fraction, rng):
+    """Split row indices into training and validation, stratified by ``y``.
+
+    Each class with at least two members puts ``ceil(fraction * count)`` of
+    them (at least one, and never all) into validation, so the validation split
+    sees every such class. A class with a single member stays wholly in
+    training; its label index is reported in ``too_small``.
+
+    Returns
+    -------
+    train, valid : ndarray of int64
+        Sorted row indices.
+    too_small : list of int
+        Label indices kept out of validation.
+    """
+    valid, too_small = [], []
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        if len(members) < 2:
+            too_small.append(int(label))
+            continue
+        n_valid = min(max(1, int(np.ceil(fraction * len(members)))), len(members) - 1)
+        valid.append(rng.choice(members, size=n_valid, replace=False))
+    valid = np.sort(np.concatenate(valid)) if valid else np.array([], dtype=np.int64)
+    train = np.setdiff1d(np.arange(len(y)), valid)
+    return train, valid, too_small
+
+
+def _diverged(epoch, what, value, config):
+    return TrainingDivergedError(
+        f"The {what} became {value} at epoch {epoch}, so training was stopped. "
+        f"Try a lower learning_rate (now {config.learning_rate:g}), "
+        "gradient clipping (clip_grad_norm), or scaling the input "
+        "(e.g. per-channel standardisation)."
+    )
+
+
+def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epoch=1):
+    """Train ``module`` for up to ``n_epochs`` epochs.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    optimizer : torch.optim.Optimizer
+    train : LabelledSequences
+    valid : LabelledSequences or None
+        Monitored for early stopping when ``config.early_stopping``.
+    n_epochs : int
+    config : LoopConfig
+    rng : numpy.random.RandomState
+        Draws the order of the training samples in each epoch.
+    first_epoch : int
+        Number given to the first epoch of this call (for warm starts).
+
+    Returns
+    -------
+    LoopResult
+    """
+    device, n_classes = config.device, config.n_classes
+    params = [p for p in module.parameters() if p.requires_grad]
+    l1_params = [p for name, p in module.named_parameters() if "weight" in name]
+    y_train = torch.from_numpy(train.y).to(device)
+    w_train = None if train.weights is None else torch.from_numpy(train.weights)
+    if w_train is not None:
+        w_train = w_train.to(device)
+    if valid is not None:
+        y_valid = torch.from_numpy(valid.y[valid.indices])
+        w_valid = None
+        if valid.weights is not None:
+            w_valid = torch.from_numpy(valid.weights[valid.indices])
+
+    result = LoopResult(best_epoch=first_epoch + n_epochs - 1)
+    best_monitor, stall = -np.inf, 0
+    epochs = range(first_epoch, first_epoch + n_epochs)
+    bar = tqdm(epochs, disable=not config.verbose, desc="fit", unit="epoch")
+    for epoch in bar:
+        start = time.perf_counter()
+        module.train()
+        order = train.indices[rng.permutation(len(train))]
+        loss_sum = torch.zeros((), device=device)
+        confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=device)
+        for indices, x, lengths in iter_batches(
+            train.sequences, order, config.batch_size, device
+        ):
+            index = torch.from_numpy(indices).to(device)
+            yb = y_train[index]
+            logits = module(x, lengths)
+            losses = per_sample_loss(logits, yb)
+            if w_train is None:
+                loss = losses.mean()
+            else:
+                loss = (losses * w_train[index]).mean()
+            objective = loss
+            if config.l1:
+                objective = loss + config.l1 * sum(p.abs().sum() for p in l1_params)
+            optimizer.zero_grad(set_to_none=True)
+            objective.backward()
+            if config.clip_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
+            optimizer.step()
+            loss_sum += loss.detach() * len(indices)
+            confusion += _confusion(yb, logits.detach().argmax(dim=1), n_classes)
+
+        train_loss = loss_sum.item() / len(train)
+        if not np.isfinite(train_loss):
+            raise _diverged(epoch, "training loss", train_loss, config)
+        train_confusion = confusion.cpu().numpy().reshape(n_classes, n_classes)
+        entry = {"epoch": epoch, "train_loss": train_loss}
+        entry.update(_summarise_confusion(train_confusion, config.classes, "train"))
+        guard = train_confusion
+
+        if valid is not None:
+            logits = predict_logits(
+                module, valid.sequences, config.batch_size, device, valid.indices
+            ).double()
+            valid_loss = _weighted_mean(
+                per_sample_loss(logits, y_valid), w_valid
+            ).item()
+            if not np.isfinite(valid_loss):
+                raise _diverged(epoch, "validation loss", valid_loss, config)
+            predicted = logits.argmax(dim=1)
+            guard = (
+                _confusion(y_valid, predicted, n_classes)
+                .numpy()
+                .reshape(n_classes, n_classes)
+            )
+            entry["valid_loss"] = valid_loss
+            entry.update(_summarise_confusion(guard, config.classes, "valid"))
+            if config.scoring == "loss":
+                monitor = -valid_loss
+            else:
+                proba = torch.softmax(logits, dim=1).numpy()
+                entry["valid_score"] = monitor = validation_score(
+                    config.scoring, config.classes, proba, config.classes[y_valid]
+                )
+        entry["duration"] = time.perf_counter() - start
+        result.history.append(entry)
+        result.epochs_run += 1
+        if config.verbose:
+            bar.set_postfix(
+                {k: f"{v:.4f}" for k, v in entry.items() if k in _SHOWN and v == v}
+            )
+
+        if not config.early_stopping or valid is None:
+            result.best_epoch, result.guard_confusion = epoch, guard
+            continue
+        if monitor > best_monitor + config.tol:
+            best_monitor, stall = monitor, 0
+            result.best_epoch, result.guard_confusion = epoch, guard
+            result.best_state = copy.deepcopy(module.state_dict())
+        else:
+            stall += 1
+            if stall >= config.n_iter_no_change:
+                break
+    bar.close()
+    return result
+
+
+_SHOWN = ("train_loss", "valid_loss", "valid_score", "valid_balanced_accuracy")

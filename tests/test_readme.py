@@ -1,0 +1,25 @@
+"""The README's Python examples run as written."""
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+from sklstm.exceptions import CollapseWarning
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_examples_run_and_hold():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert len(blocks) >= 3
+    namespace = {}
+    with pytest.warns(CollapseWarning):
+        exec(blocks[0], namespace)
+    assert namespace["search"].best_params_ == {"class_weight": "balanced"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        for block in blocks[1:]:
+            exec(block, namespace)
+    assert namespace["clf"].best_epoch_ >= 1
