@@ -12,6 +12,7 @@ They are all turned into :class:`Sequences`: one zero-padded float array of shap
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from sklearn.utils import column_or_1d
@@ -41,7 +42,7 @@ class Sequences:
     def n_channels(self):
         return self.values.shape[2]
 
-    @property
+    @cached_property
     def equal_length(self):
         """True when no sequence is padded."""
         return bool(np.all(self.lengths == self.values.shape[1]))
@@ -53,6 +54,8 @@ class Sequences:
         for the lengths when every row of the batch has the same length (then no
         packing is needed downstream).
         """
+        if self.equal_length:
+            return np.ascontiguousarray(self.values[indices]), None
         lengths = self.lengths[indices]
         longest = int(lengths.max())
         values = np.ascontiguousarray(self.values[indices, :longest])
