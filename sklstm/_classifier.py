@@ -7,12 +7,18 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from sklstm._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+)
 from sklstm._network import LSTMNetwork
 from sklstm._runtime import resolve_device, seeded_torch, torch_threads
 from sklstm._scoring import scorer_names
@@ -86,6 +92,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         added to each batch's loss.
     clip_grad_norm : float or None, default=5.0
         Rescale gradients whose global L2 norm exceeds this; ``None`` disables.
+    augment : sklstm augmenter or None, default=None
+        Augmentation applied on the fly to every training batch of every epoch
+        (e.g. ``GaussianNoise()``, ``ChainAugmenter([...])``); never to the
+        validation split or to prediction data. Cloned and fitted on the
+        training rows of each ``fit``; its randomness follows ``random_state``.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss, ``{label: weight}``. ``'balanced'``
         uses ``n_samples / (n_classes * count(label))`` computed from the labels
@@ -213,6 +224,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "l1": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "augment": [HasMethods(["fit_padded", "augment_padded"]), None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -242,6 +254,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         weight_decay=0.0,
         l1=0.0,
         clip_grad_norm=5.0,
+        augment=None,
         class_weight=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -267,6 +280,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.l1 = l1
         self.clip_grad_norm = clip_grad_norm
+        self.augment = augment
         self.class_weight = class_weight
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -453,6 +467,13 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             if valid is not None:
                 valid.weights = weights
         train = LabelledSequences(sequences, y_encoded, weights, train_rows)
+        augmenter = None
+        if self.augment is not None:
+            augmenter = clone(self.augment)
+            augmenter._validate_params()
+            augmenter.fit_padded(
+                sequences.values[train_rows], sequences.lengths[train_rows]
+            )
 
         config = LoopConfig(
             n_classes=len(classes_),
@@ -467,6 +488,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             tol=self.tol,
             learning_rate=self.learning_rate,
             verbose=self.verbose,
+            augmenter=augmenter,
         )
         seed = rng.randint(np.iinfo(np.int32).max)
         history = list(self.history_) if warm else []
@@ -630,9 +652,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             f"{predicted[top] / predicted.sum():.0%} of the {where} sequences "
             f"although {1 - confusion[top].sum() / confusion.sum():.0%} of them "
             "belong to other classes: the model has collapsed onto one class. "
-            "Cures: class_weight='balanced', resampling the training data "
-            "(oversample the minority sequences in an imblearn Pipeline), or "
-            "early_stopping=True with scoring='balanced_accuracy'.",
+            "Cures: class_weight='balanced', resampling the training data (e.g. "
+            "sklstm.resampling.SequenceRandomOverSampler in an imblearn "
+            "Pipeline), or early_stopping=True with scoring='balanced_accuracy'.",
             CollapseWarning,
             stacklevel=3,
         )

@@ -11,7 +11,7 @@ They are all turned into :class:`Sequences`: one zero-padded float array of shap
 ``(n_samples, max_length, n_channels)`` plus the true length of each sequence.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -29,10 +29,13 @@ class Sequences:
         The sequences, zero-padded after each one's true length.
     lengths : ndarray of shape (n_samples,), dtype int64
         The number of real time steps of each sequence (at least 1).
+    layout : Layout or None
+        How the input came in, when it came through :func:`validate_sequences`.
     """
 
     values: np.ndarray
     lengths: np.ndarray
+    layout: "Layout | None" = None
 
     @property
     def n_samples(self):
@@ -85,14 +88,34 @@ def is_ragged(X):
     return len(shapes) > 1 or isinstance(X, np.ndarray)
 
 
-def _ragged_to_sequences(X, dtype):
+def _as_dtype(x, dtype):
+    """``np.asarray(x)`` in ``dtype``: one dtype, a tuple to keep (else the
+    first), or None to keep whatever ``x`` has."""
+    if dtype is None:
+        return np.asarray(x)
+    if isinstance(dtype, (tuple, list)):
+        x = np.asarray(x)
+        return x if x.dtype in dtype else x.astype(dtype[0])
+    return np.asarray(x, dtype=dtype)
+
+
+def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
+    """Validate variable-length sequences; return them as 2-D arrays.
+
+    Each sequence becomes ``(t_i, n_features)``; a ``ValueError`` or
+    ``TypeError`` names the first sequence that is empty, of the wrong shape,
+    of another channel count, not numeric, or (with ``ensure_all_finite``) not
+    finite.
+    """
     rows = []
     for i, x in enumerate(X):
         try:
-            x = np.asarray(x, dtype=dtype)
+            x = _as_dtype(x, dtype)
+            if ensure_all_finite:
+                finite = np.all(np.isfinite(x))
         except (TypeError, ValueError) as exc:
             raise type(exc)(
-                f"Sequence {i} of X could not be converted to {np.dtype(dtype)}: {exc}"
+                f"Sequence {i} of X could not be converted to numbers: {exc}"
             ) from exc
         if x.ndim == 1:
             x = x[:, np.newaxis]
@@ -111,17 +134,58 @@ def _ragged_to_sequences(X, dtype):
                 f"All sequences must have the same number of features (channels): "
                 f"sequence 0 has {rows[0].shape[1]}, sequence {i} has {x.shape[1]}."
             )
-        if not np.all(np.isfinite(x)):
+        if ensure_all_finite and not finite:
             raise ValueError(
                 f"Input X contains NaN or infinity (in sequence {i}); impute or "
                 "drop those values first."
             )
         rows.append(x)
+    return rows
+
+
+def pad(rows):
+    """Zero-pad 2-D rows ``(t_i, n_features)`` into :class:`Sequences`."""
     lengths = np.array([len(x) for x in rows], dtype=np.int64)
+    dtype = np.result_type(*rows)
     values = np.zeros((len(rows), lengths.max(), rows[0].shape[1]), dtype=dtype)
     for i, x in enumerate(rows):
         values[i, : len(x)] = x
     return Sequences(values, lengths)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How X came in, so that a transformed X can go back in the same form.
+
+    Parameters
+    ----------
+    ragged : bool
+        A list or object array of variable-length sequences.
+    container : type
+        ``list``, ``tuple`` or ``numpy.ndarray``.
+    row_ndim : int
+        Fixed-length arrays: 2 (univariate) or 3. Ragged: 1 or 2, the
+        dimensions of the first sequence.
+    """
+
+    ragged: bool
+    container: type
+    row_ndim: int
+
+    def restore(self, sequences):
+        """``sequences`` in this layout."""
+        values = sequences.values
+        if not self.ragged:
+            return values if self.row_ndim == 3 else values[:, :, 0]
+        rows = [
+            values[i, :length] if self.row_ndim == 2 else values[i, :length, 0]
+            for i, length in enumerate(sequences.lengths)
+        ]
+        if self.container is np.ndarray:
+            out = np.empty(len(rows), dtype=object)
+            out[:] = rows
+            return out
+        return rows
 
 
 def as_3d(X):
@@ -137,7 +201,9 @@ def as_3d(X):
     )
 
 
-def validate_sequences(estimator, X, y=None, *, reset, dtype=np.float32):
+def validate_sequences(
+    estimator, X, y=None, *, reset, dtype=np.float32, ensure_all_finite=True
+):
     """Validate ``X`` (and ``y``) the scikit-learn way and return :class:`Sequences`.
 
     Fixed-length arrays go through :func:`sklearn.utils.validation.validate_data`,
@@ -149,12 +215,15 @@ def validate_sequences(estimator, X, y=None, *, reset, dtype=np.float32):
     Returns
     -------
     sequences : Sequences
+        With ``layout`` set to how ``X`` came in.
     y : ndarray or None
         The validated targets, when ``y`` was given.
     """
     name = type(estimator).__name__
     if is_ragged(X):
-        sequences = _ragged_to_sequences(X, dtype)
+        rows = check_ragged_rows(X, dtype, ensure_all_finite)
+        layout = Layout(True, type(X), np.ndim(X[0]))
+        sequences = pad(rows)
         if y is None and reset and estimator.__sklearn_tags__().target_tags.required:
             raise ValueError(
                 f"This {name} estimator requires y to be passed, but the target y "
@@ -177,12 +246,14 @@ def validate_sequences(estimator, X, y=None, *, reset, dtype=np.float32):
                 f"on fixed-length sequences of {estimator.n_features_in_} steps. "
                 "Pass a list of arrays to predict on variable-length sequences."
             )
+        check = dict(
+            reset=reset, allow_nd=True, dtype=dtype, ensure_all_finite=ensure_all_finite
+        )
         if y is None:
-            X = validate_data(estimator, X, reset=reset, allow_nd=True, dtype=dtype)
+            X = validate_data(estimator, X, **check)
         else:
-            X, y = validate_data(
-                estimator, X, y, reset=reset, allow_nd=True, dtype=dtype
-            )
+            X, y = validate_data(estimator, X, y, **check)
+        layout = Layout(False, np.ndarray, X.ndim)
         X = as_3d(X)
         lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
         sequences = Sequences(X, lengths)
@@ -193,4 +264,4 @@ def validate_sequences(estimator, X, y=None, *, reset, dtype=np.float32):
             f"X has {sequences.n_channels} features (channels) per time step, but "
             f"{name} was fitted with {estimator.n_channels_}."
         )
-    return sequences, y
+    return replace(sequences, layout=layout), y

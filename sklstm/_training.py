@@ -53,6 +53,7 @@ class LoopConfig:
     tol: float = 0.0
     learning_rate: float = 1e-3
     verbose: int = 0
+    augmenter: object = None  # fitted sklstm augmenter, for training batches only
 
 
 @dataclass
@@ -79,11 +80,17 @@ def _to_device(array, device):
     return tensor
 
 
-def iter_batches(sequences, order, batch_size, device):
-    """Yield ``(indices, x, lengths)`` for consecutive slices of ``order``."""
+def iter_batches(sequences, order, batch_size, device, augment=None):
+    """Yield ``(indices, x, lengths)`` for consecutive slices of ``order``.
+
+    ``augment(values, lengths)``, when given, rewrites each batch's padded
+    values before they become a tensor.
+    """
     for start in range(0, len(order), batch_size):
         indices = order[start : start + batch_size]
         values, lengths = sequences.batch(indices)
+        if augment is not None:
+            values = augment(values, lengths)
         yield (
             indices,
             _to_device(values, device),
@@ -234,6 +241,12 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
         if valid.weights is not None:
             w_valid = torch.from_numpy(valid.weights[valid.indices])
 
+    augment = None
+    if config.augmenter is not None:
+
+        def augment(values, lengths):
+            return config.augmenter.augment_padded(values, lengths, rng)
+
     result = LoopResult(best_epoch=first_epoch + n_epochs - 1)
     best_monitor, stall = -np.inf, 0
     epochs = range(first_epoch, first_epoch + n_epochs)
@@ -245,7 +258,7 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
         loss_sum = torch.zeros((), device=device)
         confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=device)
         for indices, x, lengths in iter_batches(
-            train.sequences, order, config.batch_size, device
+            train.sequences, order, config.batch_size, device, augment
         ):
             index = torch.from_numpy(indices).to(device)
             yb = y_train[index]

@@ -1,11 +1,56 @@
-"""scikit-learn's estimator checks on every sklstm estimator."""
+"""scikit-learn's and imbalanced-learn's estimator checks on every estimator."""
 
+from imblearn.over_sampling import SMOTE
+from imblearn.utils.estimator_checks import (
+    parametrize_with_checks as parametrize_with_imblearn_checks,
+)
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMSequenceClassifier
+from sklstm.augmentation import (
+    ChainAugmenter,
+    GaussianNoise,
+    GaussianSmoothing,
+    MagnitudeWarp,
+    RandomChoiceAugmenter,
+    RandomScaling,
+    TimeWarp,
+    WindowSlice,
+)
+from sklstm.preprocessing import SequenceScaler
+from sklstm.resampling import (
+    AugmentationSampler,
+    FlattenedSampler,
+    SequenceRandomOverSampler,
+    SequenceRandomUnderSampler,
+    SequenceSMOTE,
+)
 
 FAST = dict(hidden_size=8, max_epochs=30, learning_rate=5e-2, batch_size=64)
 
+SAMPLERS = [
+    SequenceRandomOverSampler(random_state=0),
+    SequenceRandomUnderSampler(random_state=0),
+    SequenceSMOTE(random_state=0),
+    FlattenedSampler(SMOTE(random_state=0)),
+    AugmentationSampler(GaussianNoise(), random_state=0),
+]
+AUGMENTERS = [
+    GaussianNoise(random_state=0),
+    RandomScaling(random_state=0),
+    GaussianSmoothing(),
+    MagnitudeWarp(random_state=0),
+    TimeWarp(random_state=0),
+    # The checks' sequences are 2-3 steps long: a 0.9 window would be all of it.
+    WindowSlice(ratio=0.5, random_state=0),
+    ChainAugmenter([TimeWarp(), GaussianNoise()], random_state=0),
+    RandomChoiceAugmenter([WindowSlice(), RandomScaling()], random_state=0),
+]
+
+TRAIN_ONLY = (
+    "Augmenters act in training only: fit_transform returns augmented data while "
+    "transform returns new data unchanged, so the two differ by design."
+)
 EXPECTED_FAILURES = {
     "LSTMSequenceClassifier": {
         "check_sample_weight_equivalence_on_dense_data": (
@@ -13,6 +58,14 @@ EXPECTED_FAILURES = {
             "the same objective, but different float rounding and batch "
             "composition, so the fits differ slightly (about 1e-7 here)."
         ),
+    },
+    **{
+        type(augmenter).__name__: {
+            "check_transformer_general": TRAIN_ONLY,
+            "check_transformer_general(readonly_memmap=True)": TRAIN_ONLY,
+            "check_transformer_data_not_an_array": TRAIN_ONLY,
+        }
+        for augmenter in AUGMENTERS
     },
 }
 
@@ -22,8 +75,18 @@ def _expected_failures(estimator):
 
 
 @parametrize_with_checks(
-    [LSTMSequenceClassifier(**FAST, random_state=0)],
+    [
+        LSTMSequenceClassifier(**FAST, random_state=0),
+        SequenceScaler(),
+        *SAMPLERS,
+        *AUGMENTERS,
+    ],
     expected_failed_checks=_expected_failures,
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_imblearn_checks(SAMPLERS)
+def test_imblearn_compatible_sampler(estimator, check):
     check(estimator)

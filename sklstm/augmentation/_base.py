@@ -1,0 +1,147 @@
+"""BaseAugmenter: train-only sequence augmentation as a scikit-learn transformer."""
+
+from dataclasses import replace
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm._compat import _fit_context
+from sklstm._sequences import validate_sequences
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def channel_scale(values, lengths):
+    """Standard deviation of each channel over every real time step (0 -> 1)."""
+    real = np.arange(values.shape[1])[None, :] < lengths[:, None]
+    scale = values[real].std(axis=0)
+    return np.where(scale > 0, scale, 1.0)
+
+
+class BaseAugmenter(TransformerMixin, BaseEstimator):
+    """Base class of sklstm's augmenters.
+
+    Augmenters act in training only, like Keras's augmentation layers:
+    ``fit_transform(X)`` and ``augment(X)`` return augmented sequences, while
+    ``transform(X)`` returns new data unchanged, so an augmenter inside a
+    ``Pipeline`` never touches prediction data. Shapes, dtypes (float32 or
+    float64) and variable lengths are preserved.
+
+    Subclasses implement ``_augment_equal(x, rng)`` for a batch ``x`` of
+    equal-length sequences ``(batch, steps, channels)``; strengths are relative
+    to ``scale_``, each channel's standard deviation in the data seen by ``fit``.
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn each channel's scale from the training sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of arrays
+            Training sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted augmenter.
+        """
+        sequences, _ = validate_sequences(self, X, reset=True, dtype=FLOAT_DTYPES)
+        return self.fit_padded(sequences.values, sequences.lengths)
+
+    def fit_padded(self, values, lengths):
+        """:meth:`fit` on zero-padded sequences ``values`` with true ``lengths``."""
+        self.n_channels_ = values.shape[2]
+        self.scale_ = channel_scale(values, lengths)
+        return self
+
+    def transform(self, X):
+        """Return ``X`` unchanged: augmentation is for training data only.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        X : same layout as the input
+            The validated sequences, values untouched.
+        """
+        check_is_fitted(self)
+        sequences, _ = validate_sequences(self, X, reset=False, dtype=FLOAT_DTYPES)
+        return sequences.layout.restore(sequences)
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return augmented training sequences (see :meth:`augment`).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Training sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_augmented : same layout and dtype as X
+        """
+        return self.fit(X).augment(X)
+
+    def augment(self, X):
+        """Augmented copies of the sequences, in their layout and dtype.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        X_augmented : same layout and dtype as X
+            Each sequence keeps its length.
+        """
+        check_is_fitted(self)
+        sequences, _ = validate_sequences(self, X, reset=False, dtype=FLOAT_DTYPES)
+        rng = check_random_state(getattr(self, "random_state", None))
+        values = self.augment_padded(sequences.values, sequences.lengths, rng)
+        return sequences.layout.restore(replace(sequences, values=values))
+
+    def augment_padded(self, values, lengths, rng):
+        """Augment zero-padded sequences; the padding stays zero.
+
+        This is what ``LSTMSequenceClassifier(augment=...)`` calls on every
+        training batch.
+
+        Parameters
+        ----------
+        values : ndarray of shape (n_samples, max_length, n_channels)
+        lengths : ndarray of shape (n_samples,) or None
+            True lengths; ``None`` when no sequence is padded.
+        rng : numpy.random.RandomState
+
+        Returns
+        -------
+        ndarray like ``values``
+        """
+        out = np.zeros_like(values)
+        if lengths is None:
+            lengths = np.full(len(values), values.shape[1])
+        for length in np.unique(lengths):
+            rows = np.flatnonzero(lengths == length)
+            out[rows, :length] = self._augment_equal(values[rows, :length], rng)
+        return out
+
+    def _augment_equal(self, x, rng):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags

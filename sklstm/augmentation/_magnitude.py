@@ -1,0 +1,171 @@
+"""Augmenters that change values, not timing: noise, scaling, warps, smoothing."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+from scipy.ndimage import gaussian_filter1d
+
+from sklstm._compat import Interval
+from sklstm.augmentation._base import BaseAugmenter
+
+
+def smooth_curves(rng, n_curves, length, sigma, n_knots):
+    """``n_curves`` smooth random curves of ``length`` steps around 1.
+
+    A cubic spline through ``n_knots + 2`` evenly spaced knots whose values are
+    drawn from ``N(1, sigma)`` (Um et al. 2017). Returns shape
+    ``(n_curves, length)``.
+    """
+    knots = rng.normal(1.0, sigma, size=(n_knots + 2, n_curves))
+    if length == 1:
+        return knots[0][:, None]
+    where = np.linspace(0, length - 1, n_knots + 2)
+    return CubicSpline(where, knots, axis=0)(np.arange(length)).T
+
+
+class GaussianNoise(BaseAugmenter):
+    """Add Gaussian noise ("jitter") to every time step.
+
+    Parameters
+    ----------
+    sigma : float, default=0.05
+        Noise standard deviation, relative to each channel's standard deviation
+        in the data seen by ``fit`` (``scale_``).
+    random_state : int, RandomState instance or None, default=None
+        Draws the noise; an int gives the same augmentation at every call.
+
+    Attributes
+    ----------
+    scale_ : ndarray of shape (n_channels,)
+        Each channel's standard deviation over all real steps seen in ``fit``.
+    n_channels_ : int
+        Features per time step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.augmentation import GaussianNoise
+    >>> X = np.zeros((2, 5, 1)); X[1] = 10
+    >>> noisy = GaussianNoise(sigma=0.1, random_state=0).fit_transform(X)
+    >>> noisy.shape, bool(np.all(noisy != X))
+    ((2, 5, 1), True)
+    """
+
+    _parameter_constraints: dict = {
+        "sigma": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, sigma=0.05, random_state=None):
+        self.sigma = sigma
+        self.random_state = random_state
+
+    def _augment_equal(self, x, rng):
+        noise = rng.normal(0.0, 1.0, size=x.shape) * (self.sigma * self.scale_)
+        return x + noise.astype(x.dtype)
+
+
+class RandomScaling(BaseAugmenter):
+    """Multiply each sequence's channels by random factors drawn from N(1, sigma).
+
+    Parameters
+    ----------
+    sigma : float, default=0.1
+        Standard deviation of the factors (relative by construction).
+    random_state : int, RandomState instance or None, default=None
+        Draws the factors.
+
+    Attributes
+    ----------
+    scale_ : ndarray of shape (n_channels,)
+        Each channel's standard deviation seen in ``fit`` (unused here).
+    n_channels_ : int
+        Features per time step.
+    """
+
+    _parameter_constraints: dict = {
+        "sigma": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, sigma=0.1, random_state=None):
+        self.sigma = sigma
+        self.random_state = random_state
+
+    def _augment_equal(self, x, rng):
+        factors = rng.normal(1.0, self.sigma, size=(x.shape[0], 1, x.shape[2]))
+        return x * factors.astype(x.dtype)
+
+
+class MagnitudeWarp(BaseAugmenter):
+    """Multiply each channel by a smooth random curve around 1.
+
+    The curve is a cubic spline through ``n_knots + 2`` evenly spaced knots
+    drawn from ``N(1, sigma)`` (Um et al. 2017), drawn anew per sequence and
+    channel.
+
+    Parameters
+    ----------
+    sigma : float, default=0.2
+        Standard deviation of the knots.
+    n_knots : int, default=4
+        Interior knots: more knots, faster changes.
+    random_state : int, RandomState instance or None, default=None
+        Draws the curves.
+
+    Attributes
+    ----------
+    scale_ : ndarray of shape (n_channels,)
+        Each channel's standard deviation seen in ``fit`` (unused here).
+    n_channels_ : int
+        Features per time step.
+    """
+
+    _parameter_constraints: dict = {
+        "sigma": [Interval(Real, 0, None, closed="left")],
+        "n_knots": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, sigma=0.2, n_knots=4, random_state=None):
+        self.sigma = sigma
+        self.n_knots = n_knots
+        self.random_state = random_state
+
+    def _augment_equal(self, x, rng):
+        n, length, channels = x.shape
+        curves = smooth_curves(rng, n * channels, length, self.sigma, self.n_knots)
+        curves = curves.reshape(n, channels, length).transpose(0, 2, 1)
+        return x * curves.astype(x.dtype)
+
+
+class GaussianSmoothing(BaseAugmenter):
+    """Smooth each sequence along time with a Gaussian kernel.
+
+    Gives the same result as ``scipy.ndimage.gaussian_filter1d(x, sigma,
+    axis=0)`` on each sequence ``x`` of shape ``(t_i, n_features)``, over its
+    real steps only. Deterministic.
+
+    Parameters
+    ----------
+    sigma : float, default=1.0
+        Kernel standard deviation, in time steps.
+
+    Attributes
+    ----------
+    scale_ : ndarray of shape (n_channels,)
+        Each channel's standard deviation seen in ``fit`` (unused here).
+    n_channels_ : int
+        Features per time step.
+    """
+
+    _parameter_constraints: dict = {
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, *, sigma=1.0):
+        self.sigma = sigma
+
+    def _augment_equal(self, x, rng):
+        return gaussian_filter1d(x, self.sigma, axis=1)

@@ -1,0 +1,137 @@
+"""Preprocessing of sequences: per-channel standardisation."""
+
+from dataclasses import replace
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm._compat import _fit_context
+from sklstm._sequences import validate_sequences
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Standardise each channel over all time steps of all training sequences.
+
+    For channel ``c``: ``(x[..., c] - mean_[c]) / scale_[c]``, where the mean and
+    standard deviation run over every real time step of every sequence seen in
+    ``fit`` (padding never counts). Accepts 3-D arrays, 2-D arrays of univariate
+    sequences and lists of variable-length sequences, and returns the same
+    layout; float32 stays float32.
+
+    Parameters
+    ----------
+    with_mean : bool, default=True
+        Subtract each channel's mean.
+    with_std : bool, default=True
+        Divide by each channel's standard deviation. A channel with zero
+        variance is divided by 1, so it never turns into NaN.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_channels,)
+        Per-channel mean (zeros when ``with_mean=False``).
+    scale_ : ndarray of shape (n_channels,)
+        Per-channel standard deviation (ones when ``with_std=False``).
+    n_channels_ : int
+        Features per time step.
+    n_features_in_ : int
+        Time steps of fixed-length input (not set for variable-length input).
+
+    See Also
+    --------
+    sklearn.preprocessing.StandardScaler : The same per column of 2-D data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.preprocessing import SequenceScaler
+    >>> X = [np.array([[0.0, 10.0], [2.0, 10.0]]), np.array([[4.0, 10.0]])]
+    >>> scaler = SequenceScaler().fit(X)
+    >>> scaler.mean_, scaler.scale_
+    (array([ 2., 10.]), array([1.63299316, 1.        ]))
+    >>> scaler.transform(X)[1]
+    array([[1.22474487, 0.        ]])
+    """
+
+    _parameter_constraints: dict = {
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+    }
+
+    def __init__(self, *, with_mean=True, with_std=True):
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Compute each channel's mean and standard deviation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of arrays
+            Training sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceScaler
+            The fitted scaler.
+        """
+        sequences, _ = validate_sequences(self, X, reset=True, dtype=FLOAT_DTYPES)
+        real = (
+            np.arange(sequences.values.shape[1])[None, :] < sequences.lengths[:, None]
+        )
+        steps = sequences.values[real].astype(np.float64)
+        channels = sequences.n_channels
+        self.mean_ = steps.mean(axis=0) if self.with_mean else np.zeros(channels)
+        std = steps.std(axis=0)
+        self.scale_ = (
+            np.where(std > 0, std, 1.0) if self.with_std else np.ones(channels)
+        )
+        return self
+
+    def transform(self, X):
+        """Standardise the sequences.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        X_scaled : same layout and dtype as X
+        """
+        return self._apply(X, lambda v: (v - self.mean_) / self.scale_)
+
+    def inverse_transform(self, X):
+        """Undo :meth:`transform`.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Standardised sequences.
+
+        Returns
+        -------
+        X_original : same layout and dtype as X
+        """
+        return self._apply(X, lambda v: v * self.scale_ + self.mean_)
+
+    def _apply(self, X, func):
+        check_is_fitted(self)
+        sequences, _ = validate_sequences(self, X, reset=False, dtype=FLOAT_DTYPES)
+        values = func(sequences.values).astype(sequences.values.dtype, copy=False)
+        real = np.arange(values.shape[1])[None, :] < sequences.lengths[:, None]
+        values[~real] = 0
+        return sequences.layout.restore(replace(sequences, values=values))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

@@ -1,0 +1,100 @@
+"""Samplers, scaler and classifier composed by imbalanced-learn and scikit-learn."""
+
+import warnings
+
+import numpy as np
+import pytest
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+
+from sklstm import LSTMSequenceClassifier
+from sklstm.exceptions import CollapseWarning
+from sklstm.preprocessing import SequenceScaler
+from sklstm.resampling import FlattenedSampler, SequenceRandomOverSampler
+
+FAST = dict(hidden_size=8, max_epochs=10, learning_rate=3e-2, random_state=0)
+
+
+def shifted(n=90, rate=0.2, seed=0):
+    rng = np.random.RandomState(seed)
+    y = (rng.rand(n) < rate).astype(int)
+    X = rng.normal(size=(n, 12, 2)).astype(np.float32) * 5 + 100
+    X[y == 1, :, 0] += 5
+    return X, y
+
+
+def ragged_shifted(n=90, seed=0):
+    X, y = shifted(n, seed=seed)
+    lengths = np.random.RandomState(seed).randint(3, 13, size=n)
+    return [x[:length] for x, length in zip(X, lengths, strict=True)], y
+
+
+@pytest.mark.parametrize("make_data", [shifted, ragged_shifted])
+def test_grid_search_over_sampler_and_class_weight(make_data):
+    X, y = make_data()
+    pipe = make_pipeline(
+        SequenceScaler(),
+        SequenceRandomOverSampler(random_state=0),
+        LSTMSequenceClassifier(**FAST),
+    )
+    grid = {
+        "sequencerandomoversampler__sampling_strategy": [0.5, 1.0],
+        "lstmsequenceclassifier__class_weight": [None, "balanced"],
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        search = GridSearchCV(
+            pipe, grid, cv=StratifiedKFold(3), scoring="balanced_accuracy"
+        ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_score_ > 0.6
+    assert len(search.predict(X)) == len(y)
+
+
+def test_flattened_sampler_params_are_searchable():
+    X, y = shifted()
+    pipe = make_pipeline(
+        SequenceScaler(),
+        FlattenedSampler(SMOTE(random_state=0)),
+        LSTMSequenceClassifier(**FAST),
+    )
+    search = GridSearchCV(
+        pipe, {"flattenedsampler__sampler__k_neighbors": [2, 4]}, cv=3
+    ).fit(X, y)
+    assert {
+        p["flattenedsampler__sampler__k_neighbors"]
+        for p in search.cv_results_["params"]
+    } == {2, 4}
+
+
+class RowCounter(LSTMSequenceClassifier):
+    """Records how many sequences reach fit and predict."""
+
+    log = []
+
+    def fit(self, X, y, sample_weight=None):
+        self.log.append(("fit", len(X), int(np.sum(np.asarray(y) == 1))))
+        return super().fit(X, y, sample_weight)
+
+    def predict_proba(self, X):
+        self.log.append(("predict", len(X), None))
+        return super().predict_proba(X)
+
+
+def test_resampling_touches_training_folds_only():
+    X, y = shifted(n=120, rate=0.15)
+    RowCounter.log = []
+    pipe = make_pipeline(SequenceRandomOverSampler(random_state=0), RowCounter(**FAST))
+    folds = list(StratifiedKFold(3).split(X, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        cross_validate(pipe, X, y, cv=folds, scoring="accuracy")
+    fits = [entry for entry in RowCounter.log if entry[0] == "fit"]
+    predicts = [entry for entry in RowCounter.log if entry[0] == "predict"]
+    for (_, n_fit, n_minority), (train, test) in zip(fits, folds, strict=True):
+        majority = int(np.sum(y[train] == 0))
+        assert n_fit == 2 * majority and n_minority == majority
+    # predict sees each test fold as it is: no resampled rows.
+    assert sorted(n for _, n, _ in predicts) == sorted(len(test) for _, test in folds)
