@@ -19,10 +19,11 @@ from sklstm._compat import (
     _check_sample_weight,
     _fit_context,
 )
+from sklstm._losses import Objective, log_prior_offset
 from sklstm._network import LSTMNetwork
 from sklstm._runtime import resolve_device, seeded_torch, torch_threads
 from sklstm._scoring import scorer_names
-from sklstm._sequences import validate_sequences
+from sklstm._sequences import encode_tokens, validate_sequences, validate_tokens
 from sklstm._training import (
     LabelledSequences,
     LoopConfig,
@@ -73,6 +74,13 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         each sequence's true last step and, if bidirectional, the backward
         direction's state at its first step. ``'mean'``/``'max'``: pooled LSTM
         outputs over each sequence's real steps only. Padding never enters.
+    embedding_dim : int or None, default=None
+        Read token sequences: X holds integer token ids >= 1, as a list of 1-D
+        arrays or a 2-D array padded with 0 (pre- or post-padding; zeros are
+        dropped). Each id is embedded in ``embedding_dim`` dimensions; the
+        vocabulary is the set of ids seen in ``fit`` (``vocabulary_``), and ids
+        not seen there share one out-of-vocabulary embedding (zeros) at
+        prediction. ``None``: X holds real-valued features.
     max_epochs : int, default=50
         Passes over the training data in one ``fit`` (fewer with early
         stopping).
@@ -103,6 +111,27 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         of this call to ``fit`` (so each cross-validation fold gets its own).
         Multiplied with ``sample_weight``; the product is rescaled to mean 1
         over the training rows, so weights do not change the step size.
+    loss : {'cross_entropy', 'focal'}, default='cross_entropy'
+        ``'focal'``: focal loss (Lin et al. 2017), each sample's cross-entropy
+        times ``(1 - p_true) ** focal_gamma``, so well-classified (mostly
+        majority) sequences count less. Combines with ``class_weight``,
+        ``sample_weight``, ``label_smoothing`` and ``logit_adjustment``.
+    focal_gamma : float, default=2.0
+        Focusing strength of ``loss='focal'``; 0 gives cross-entropy.
+    label_smoothing : float, default=0.0
+        Share of each target spread uniformly over the classes.
+    logit_adjustment : float, default=0.0
+        ``tau`` of logit-adjusted loss (Menon et al. 2021): the loss sees the
+        logits plus ``tau * log(class prior)``, the priors being the class
+        frequencies of the training rows of this fit; predictions use the raw
+        logits, which moves them toward rare classes. 0 disables; 1 is the
+        paper's choice.
+    balanced_batches : bool, default=False
+        Draw each epoch's batches with the classes in near-equal numbers (rare
+        classes drawn with replacement, common ones subsampled), afresh every
+        epoch and reproducibly with ``random_state``. Only row indices are
+        drawn; no data is copied. An epoch then has about as many rows as the
+        training data.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data, stop
         when ``scoring`` has not improved by ``tol`` for ``n_iter_no_change``
@@ -150,7 +179,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of a 2-D dataframe X. Only defined for dataframes.
     n_channels_ : int
-        Features per time step.
+        Features per time step (1 for token ids).
+    vocabulary_ : ndarray of shape (n_tokens,)
+        Sorted token ids seen in ``fit``; only with ``embedding_dim``.
     module_ : torch.nn.Module
         The trained network (:class:`sklstm._network.LSTMNetwork`).
     optimizer_ : torch.optim.Optimizer
@@ -160,10 +191,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     history_ : list of dict
         One entry per epoch: ``epoch``, ``train_loss``, ``train_recall`` (per
         class, from the predictions made while training),
-        ``train_balanced_accuracy``, ``train_majority_share`` (share of
+        ``train_balanced_accuracy``, ``train_class_counts`` (rows of each class
+        seen in the epoch), ``train_majority_share`` (share of
         predictions going to the most-predicted class), ``duration`` (seconds)
         and, with a validation split, ``valid_loss``, ``valid_recall``,
-        ``valid_balanced_accuracy``, ``valid_majority_share`` and ``valid_score``
+        ``valid_balanced_accuracy``, ``valid_class_counts``,
+        ``valid_majority_share`` and ``valid_score``
         (when ``scoring`` is not ``'loss'``).
     n_epochs_ : int
         Epochs trained so far (over all warm starts and partial fits).
@@ -216,6 +249,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions({"last", "mean", "max"})],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -226,6 +260,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "augment": [HasMethods(["fit_padded", "augment_padded"]), None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "loss": [StrOptions({"cross_entropy", "focal"})],
+        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "logit_adjustment": [Interval(Real, 0, None, closed="left")],
+        "balanced_batches": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -246,6 +285,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         bidirectional=False,
         dropout=0.0,
         pooling="last",
+        embedding_dim=None,
         max_epochs=50,
         batch_size=32,
         learning_rate=1e-3,
@@ -256,6 +296,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         clip_grad_norm=5.0,
         augment=None,
         class_weight=None,
+        loss="cross_entropy",
+        focal_gamma=2.0,
+        label_smoothing=0.0,
+        logit_adjustment=0.0,
+        balanced_batches=False,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -272,6 +317,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.pooling = pooling
+        self.embedding_dim = embedding_dim
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -282,6 +328,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.clip_grad_norm = clip_grad_norm
         self.augment = augment
         self.class_weight = class_weight
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.label_smoothing = label_smoothing
+        self.logit_adjustment = logit_adjustment
+        self.balanced_batches = balanced_batches
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -377,7 +428,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             Rows sum to one; columns follow ``classes_``.
         """
         check_is_fitted(self)
-        sequences, _ = validate_sequences(self, X, reset=False)
+        sequences, _ = self._validate_X(X, reset=False)
         with torch_threads(self.n_threads):
             logits = predict_logits(
                 self.module_, sequences, self.batch_size, self.device_
@@ -445,7 +496,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         classes,
         collapse_guard,
     ):
-        sequences, y = validate_sequences(self, X, y, reset=not warm)
+        sequences, y = self._validate_X(X, y, reset=not warm)
         check_classification_targets(y)
         classes_ = self._check_classes(y, classes, warm)
         y_encoded = np.searchsorted(classes_, y).astype(np.int64)
@@ -489,6 +540,8 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             learning_rate=self.learning_rate,
             verbose=self.verbose,
             augmenter=augmenter,
+            objective=self._objective(y_encoded[train_rows], len(classes_)),
+            balanced_batches=self.balanced_batches,
         )
         seed = rng.randint(np.iinfo(np.int32).max)
         history = list(self.history_) if warm else []
@@ -527,6 +580,21 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         if collapse_guard:
             self._warn_if_collapsed(result.guard_confusion, valid is not None)
         return self
+
+    def _validate_X(self, X, y=None, *, reset):
+        """Sequences ready for the network (token ids mapped to embedding rows)."""
+        if self.embedding_dim is None:
+            return validate_sequences(self, X, y, reset=reset)
+        if self.augment is not None:
+            raise ValueError(
+                "augment works on real-valued sequences; it cannot be combined "
+                "with embedding_dim (token ids)."
+            )
+        sequences, y = validate_tokens(self, X, y, reset=reset)
+        if reset:
+            real = np.arange(sequences.values.shape[1]) < sequences.lengths[:, None]
+            self.vocabulary_ = np.unique(sequences.values[:, :, 0][real])
+        return encode_tokens(sequences, self.vocabulary_), y
 
     def _check_classes(self, y, classes, warm):
         """The fitted classes: new on a fresh fit, checked on a warm one."""
@@ -587,6 +655,17 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         return weights
 
+    def _objective(self, y_train, n_classes):
+        offset = None
+        if self.logit_adjustment:
+            offset = log_prior_offset(y_train, n_classes, self.logit_adjustment)
+        return Objective(
+            kind=self.loss,
+            focal_gamma=self.focal_gamma,
+            label_smoothing=self.label_smoothing,
+            logit_offset=offset,
+        )
+
     def _validation_split(self, y_encoded, classes, rng):
         train_rows, valid_rows, too_small = stratified_split(
             y_encoded, self.validation_fraction, rng
@@ -617,6 +696,10 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             pooling=self.pooling,
+            n_embeddings=None
+            if self.embedding_dim is None
+            else len(self.vocabulary_) + 2,
+            embedding_dim=self.embedding_dim,
         )
 
     def _resume(self, device):

@@ -18,6 +18,12 @@ class LSTMNetwork(nn.Module):
         As in :class:`torch.nn.LSTM`.
     dropout : float
         Dropout between LSTM layers and before the linear head.
+    n_embeddings : int or None
+        Rows of a token embedding table (0 = padding, the last row = unknown
+        token, kept at zero); ``None`` for real-valued input.
+    embedding_dim : int or None
+        Width of the embeddings; the LSTM then reads them instead of
+        ``n_channels`` features.
     pooling : {'last', 'mean', 'max'}
         How a sequence is summarised for the head. ``'last'`` takes the forward
         direction's state at each sequence's true last step and, when
@@ -35,9 +41,17 @@ class LSTMNetwork(nn.Module):
         bidirectional,
         dropout,
         pooling,
+        n_embeddings=None,
+        embedding_dim=None,
     ):
         super().__init__()
         self.pooling = pooling
+        self.embedding = None
+        if n_embeddings is not None:
+            self.embedding = nn.Embedding(n_embeddings, embedding_dim, padding_idx=0)
+            with torch.no_grad():
+                self.embedding.weight[-1].zero_()  # unknown tokens read as zeros
+            n_channels = embedding_dim
         self.lstm = nn.LSTM(
             input_size=n_channels,
             hidden_size=hidden_size,
@@ -58,7 +72,10 @@ class LSTMNetwork(nn.Module):
             Zero-padded after each sequence's length.
         lengths : Tensor of shape (batch,), int64 on the CPU, or None
             True lengths; ``None`` when every sequence fills all ``steps``.
+            With an embedding, ``x`` holds token rows, shape (batch, steps, 1).
         """
+        if self.embedding is not None:
+            x = self.embedding(x[:, :, 0])
         if lengths is None:
             output, (h_n, _) = self.lstm(x)
         else:

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 from sklearn.utils import column_or_1d
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 
 @dataclass(frozen=True)
@@ -265,3 +265,76 @@ def validate_sequences(
             f"{name} was fitted with {estimator.n_channels_}."
         )
     return replace(sequences, layout=layout), y
+
+
+def _token_row(x, i):
+    """One sequence of token ids as 1-D int64, padding (0) dropped."""
+    x = np.asarray(x)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ValueError(
+            f"Token sequences must be 1-D arrays of ids; sequence {i} has shape "
+            f"{x.shape}."
+        )
+    if x.dtype.kind not in "iuf" or (x.dtype.kind == "f" and np.any(x != np.round(x))):
+        raise ValueError(
+            f"Token ids must be integers; sequence {i} holds {x.dtype} values."
+        )
+    if np.any(x < 0):
+        raise ValueError(
+            f"Token ids must be >= 1 (0 is padding); sequence {i} has {x.min()}."
+        )
+    x = x[x != 0].astype(np.int64)
+    if len(x) == 0:
+        raise ValueError(
+            f"Sequence {i} of X has no tokens (only padding); every sequence needs "
+            "at least one token id >= 1."
+        )
+    return x
+
+
+def validate_tokens(estimator, X, y=None, *, reset):
+    """Validate token-id sequences; return :class:`Sequences` of raw ids.
+
+    ``X`` is a list of 1-D integer arrays (variable lengths) or a 2-D integer
+    array padded with 0 anywhere (pre- or post-padding). Zeros are dropped, so
+    the padded length does not matter and ``n_features_in_`` is not set.
+    ``values`` holds the ids as int64 with shape ``(n_samples, max_length, 1)``.
+    """
+    name = type(estimator).__name__
+    if not is_ragged(X):
+        X = check_array(X, dtype=None, allow_nd=True, ensure_all_finite=True)
+        if X.ndim == 3 and X.shape[2] == 1:
+            X = X[:, :, 0]
+        if X.ndim != 2:
+            raise ValueError(
+                f"{name} with embedding_dim reads token ids: X must be a 2-D array "
+                f"(n_samples, n_tokens) padded with 0, or a list of 1-D arrays; got "
+                f"shape {X.shape}."
+            )
+    rows = [_token_row(x, i)[:, np.newaxis] for i, x in enumerate(X)]
+    if y is None and reset:
+        raise ValueError(
+            f"This {name} estimator requires y to be passed, but the target y is None."
+        )
+    if y is not None:
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(rows, y)
+    if reset:
+        if hasattr(estimator, "n_features_in_"):
+            del estimator.n_features_in_
+        estimator.n_channels_ = 1
+    return pad(rows), y
+
+
+def encode_tokens(sequences, vocabulary):
+    """Map raw ids to embedding rows: ``vocabulary[k]`` -> ``k + 1``, others to
+    the out-of-vocabulary row ``len(vocabulary) + 1``; padding stays 0."""
+    ids = sequences.values[:, :, 0]
+    position = np.searchsorted(vocabulary, ids)
+    known = vocabulary[np.minimum(position, len(vocabulary) - 1)] == ids
+    encoded = np.where(known, position + 1, len(vocabulary) + 1)
+    real = np.arange(ids.shape[1])[None, :] < sequences.lengths[:, None]
+    encoded[~real] = 0
+    return replace(sequences, values=encoded[:, :, np.newaxis].astype(np.int64))

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from sklstm._losses import Objective
 from sklstm._scoring import validation_score
 from sklstm.exceptions import TrainingDivergedError
 
@@ -54,6 +54,8 @@ class LoopConfig:
     learning_rate: float = 1e-3
     verbose: int = 0
     augmenter: object = None  # fitted sklstm augmenter, for training batches only
+    objective: Objective = field(default_factory=Objective)
+    balanced_batches: bool = False
 
 
 @dataclass
@@ -66,11 +68,6 @@ class LoopResult:
     guard_confusion: np.ndarray | None = None
     epochs_run: int = 0
     history: list = field(default_factory=list)
-
-
-def per_sample_loss(logits, y):
-    """Cross-entropy of each sample (reduction left to the caller)."""
-    return F.cross_entropy(logits, y, reduction="none")
 
 
 def _to_device(array, device):
@@ -142,6 +139,9 @@ def _summarise_confusion(confusion, classes, prefix):
         recall = np.diag(confusion) / support
     present = support > 0
     return {
+        f"{prefix}_class_counts": {
+            _plain(label): int(n) for label, n in zip(classes, support, strict=True)
+        },
         f"{prefix}_recall": {
             _plain(label): float(r) for label, r in zip(classes, recall, strict=True)
         },
@@ -168,6 +168,27 @@ def is_collapsed(confusion):
     top = int(np.argmax(predicted))
     others = 1.0 - confusion[top].sum() / total
     return predicted[top] / total >= COLLAPSE_SHARE and others >= COLLAPSE_MIN_OTHERS
+
+
+def balanced_order(rows, y, rng):
+    """One epoch's visiting order with the classes in turn.
+
+    Every class present gets ``ceil(len(rows) / n_classes)`` slots, filled by
+    drawing its rows (with replacement when it has fewer rows than slots),
+    and the slots are interleaved class by class in a random order per round,
+    so every run of ``n_classes`` consecutive rows holds each class once and
+    every batch holds the classes in near-equal numbers. Only indices are
+    drawn; no sequence is copied.
+    """
+    labels = np.unique(y)
+    slots = int(np.ceil(len(rows) / len(labels)))
+    columns = []
+    for label in labels:
+        members = rows[y == label]
+        columns.append(rng.choice(members, size=slots, replace=len(members) < slots))
+    grid = np.stack(columns, axis=1)
+    shuffle = np.argsort(rng.random_sample(grid.shape), axis=1)
+    return np.take_along_axis(grid, shuffle, axis=1).ravel()
 
 
 def stratified_split(y, fraction, rng):
@@ -254,7 +275,10 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
     for epoch in bar:
         start = time.perf_counter()
         module.train()
-        order = train.indices[rng.permutation(len(train))]
+        if config.balanced_batches:
+            order = balanced_order(train.indices, train.y[train.indices], rng)
+        else:
+            order = train.indices[rng.permutation(len(train))]
         loss_sum = torch.zeros((), device=device)
         confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=device)
         for indices, x, lengths in iter_batches(
@@ -263,7 +287,7 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
             index = torch.from_numpy(indices).to(device)
             yb = y_train[index]
             logits = module(x, lengths)
-            losses = per_sample_loss(logits, yb)
+            losses = config.objective(logits, yb)
             if w_train is None:
                 loss = losses.mean()
             else:
@@ -279,7 +303,7 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
             loss_sum += loss.detach() * len(indices)
             confusion += _confusion(yb, logits.detach().argmax(dim=1), n_classes)
 
-        train_loss = loss_sum.item() / len(train)
+        train_loss = loss_sum.item() / len(order)
         if not np.isfinite(train_loss):
             raise _diverged(epoch, "training loss", train_loss, config)
         train_confusion = confusion.cpu().numpy().reshape(n_classes, n_classes)
@@ -292,7 +316,7 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
                 module, valid.sequences, config.batch_size, device, valid.indices
             ).double()
             valid_loss = _weighted_mean(
-                per_sample_loss(logits, y_valid), w_valid
+                config.objective(logits, y_valid), w_valid
             ).item()
             if not np.isfinite(valid_loss):
                 raise _diverged(epoch, "validation loss", valid_loss, config)

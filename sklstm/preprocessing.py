@@ -1,12 +1,15 @@
-"""Preprocessing of sequences: per-channel standardisation."""
+"""Preprocessing: per-channel standardisation, and text to token-id sequences."""
 
+import re
+from collections import Counter
 from dataclasses import replace
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._compat import _fit_context
+from sklstm._compat import Interval, _fit_context
 from sklstm._sequences import validate_sequences
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -134,4 +137,136 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        return tags
+
+
+class TextSequencer(TransformerMixin, BaseEstimator):
+    """Turn raw text into sequences of token ids for an embedding LSTM.
+
+    ``fit`` learns a vocabulary; ``transform`` maps each document to a 1-D int64
+    array of ids. Id 1 stands for every word outside the vocabulary (unseen in
+    ``fit``, or dropped by ``max_tokens``/``min_frequency``); known words get
+    ids from 2 upwards, most frequent first; 0 is never produced (it means
+    padding to :class:`~sklstm.LSTMSequenceClassifier`). A document without any
+    token becomes ``[1]``, so it stays a valid sequence.
+
+    Parameters
+    ----------
+    max_tokens : int or None, default=None
+        Keep only the most frequent words (ties broken alphabetically).
+    min_frequency : int, default=1
+        Keep only words seen at least this often in ``fit``.
+    lowercase : bool, default=True
+        Lowercase before tokenising.
+    token_pattern : str, default=r"(?u)\\b\\w+\\b"
+        Regular expression whose matches are the tokens.
+    max_length : int or None, default=None
+        Keep only the first ``max_length`` tokens of each document.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Word to id (ids from 2).
+    n_tokens_ : int
+        Number of ids in use, unknown-word id included (``len(vocabulary_) + 1``).
+
+    Examples
+    --------
+    >>> from sklstm.preprocessing import TextSequencer
+    >>> seq = TextSequencer().fit(["free prize now", "call me now"])
+    >>> seq.vocabulary_["now"]
+    2
+    >>> [x.tolist() for x in seq.transform(["Now free!", "hello"])]
+    [[2, 4], [1]]
+    """
+
+    _parameter_constraints: dict = {
+        "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
+        "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "lowercase": ["boolean"],
+        "token_pattern": [str],
+        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        max_tokens=None,
+        min_frequency=1,
+        lowercase=True,
+        token_pattern=r"(?u)\b\w+\b",
+        max_length=None,
+    ):
+        self.max_tokens = max_tokens
+        self.min_frequency = min_frequency
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.max_length = max_length
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the vocabulary of the documents ``X``.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Raw documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TextSequencer
+            The fitted sequencer.
+        """
+        counts = Counter(t for doc in self._tokenise(X) for t in doc)
+        kept = sorted(
+            (word for word, n in counts.items() if n >= self.min_frequency),
+            key=lambda word: (-counts[word], word),
+        )[: self.max_tokens]
+        self.vocabulary_ = {word: i for i, word in enumerate(kept, start=2)}
+        self.n_tokens_ = len(self.vocabulary_) + 1
+        return self
+
+    def transform(self, X):
+        """Token ids of each document.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Raw documents.
+
+        Returns
+        -------
+        sequences : list of ndarray of int64
+            One 1-D array per document, at least one id long.
+        """
+        check_is_fitted(self)
+        vocabulary = self.vocabulary_
+        return [
+            np.array([vocabulary.get(t, 1) for t in doc] or [1], dtype=np.int64)
+            for doc in self._tokenise(X)
+        ]
+
+    def _tokenise(self, X):
+        if isinstance(X, (str, bytes)):
+            raise ValueError(
+                "Iterable over raw text documents expected, string object received."
+            )
+        pattern = re.compile(self.token_pattern)
+        documents = []
+        for i, doc in enumerate(X):
+            if not isinstance(doc, str):
+                raise TypeError(
+                    f"Document {i} is a {type(doc).__name__}, not a str; fill or "
+                    "drop missing texts first."
+                )
+            tokens = pattern.findall(doc.lower() if self.lowercase else doc)
+            documents.append(tokens[: self.max_length])
+        return documents
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
         return tags

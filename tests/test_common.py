@@ -17,7 +17,7 @@ from sklstm.augmentation import (
     TimeWarp,
     WindowSlice,
 )
-from sklstm.preprocessing import SequenceScaler
+from sklstm.preprocessing import SequenceScaler, TextSequencer
 from sklstm.resampling import (
     AugmentationSampler,
     FlattenedSampler,
@@ -78,6 +78,7 @@ def _expected_failures(estimator):
     [
         LSTMSequenceClassifier(**FAST, random_state=0),
         SequenceScaler(),
+        TextSequencer(),
         *SAMPLERS,
         *AUGMENTERS,
     ],

@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def test_readme_examples_run_and_hold():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    assert len(blocks) >= 4
+    assert len(blocks) >= 6
     namespace = {}
     with pytest.warns(CollapseWarning):
         exec(blocks[0], namespace)
@@ -24,3 +24,4 @@ def test_readme_examples_run_and_hold():
             exec(block, namespace)
     assert namespace["clf"].best_epoch_ >= 1
     assert namespace["on_the_fly"].n_epochs_ == 50
+    assert namespace["balanced"].history_[0]["train_class_counts"][1] >= 290

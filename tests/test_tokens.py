@@ -1,0 +1,154 @@
+"""Token sequences: embedding input, TextSequencer, text pipelines."""
+
+import warnings
+
+import numpy as np
+import pytest
+from imblearn.pipeline import make_pipeline
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+
+from sklstm import LSTMSequenceClassifier
+from sklstm.augmentation import GaussianNoise
+from sklstm.exceptions import CollapseWarning
+from sklstm.preprocessing import TextSequencer
+from sklstm.resampling import SequenceRandomOverSampler
+
+FAST = dict(hidden_size=8, embedding_dim=8, max_epochs=10, learning_rate=3e-2)
+
+
+def token_task(n=120, seed=0):
+    """Class 1 sequences contain token 7; ids 1..9, lengths 2..9."""
+    rng = np.random.RandomState(seed)
+    y = (rng.rand(n) < 0.3).astype(int)
+    X = []
+    for label in y:
+        x = rng.choice([1, 2, 3, 4, 5, 6, 8, 9], size=rng.randint(2, 10))
+        if label:
+            x[rng.randint(len(x))] = 7
+        X.append(x)
+    return X, y
+
+
+def pad(X, width, pre=False):
+    out = np.zeros((len(X), width), dtype=np.int64)
+    for i, x in enumerate(X):
+        if pre:
+            out[i, width - len(x) :] = x
+        else:
+            out[i, : len(x)] = x
+    return out
+
+
+def test_tokens_ragged_and_padded_give_the_same_model():
+    X, y = token_task()
+    clf = LSTMSequenceClassifier(**FAST, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    np.testing.assert_array_equal(clf.vocabulary_, np.arange(1, 10))
+    np.testing.assert_allclose(
+        clf.predict_proba(pad(X, 12)), clf.predict_proba(X), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        clf.predict_proba(pad(X, 20, pre=True)), clf.predict_proba(X), atol=1e-6
+    )
+    padded = LSTMSequenceClassifier(**FAST, random_state=0).fit(pad(X, 12), y)
+    np.testing.assert_allclose(padded.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_unseen_token_ids_share_the_out_of_vocabulary_embedding():
+    X, y = token_task()
+    clf = LSTMSequenceClassifier(**FAST, random_state=0).fit(X, y)
+    unseen_a = clf.predict_proba([np.array([2, 3, 1000])])
+    unseen_b = clf.predict_proba([np.array([2, 3, 55])])
+    np.testing.assert_array_equal(unseen_a, unseen_b)
+    # An id inside the range but never seen in fit is unknown too.
+    X_gap = [x[x != 4] if np.any(x != 4) else np.array([5]) for x in X]
+    gap = LSTMSequenceClassifier(**FAST, random_state=0).fit(X_gap, y)
+    np.testing.assert_array_equal(
+        gap.predict_proba([np.array([2, 4])]), gap.predict_proba([np.array([2, 99])])
+    )
+
+
+@pytest.mark.parametrize(
+    ("X", "message"),
+    [
+        ([np.array([1, 2]), np.array([0, 0])], "no tokens"),
+        ([np.array([1, -2]), np.array([3])], ">= 1"),
+        ([np.array([1.5, 2.0]), np.array([3.0])], "must be integers"),
+        (np.ones((2, 3, 2), dtype=int), "2-D array"),
+    ],
+)
+def test_bad_token_input(X, message):
+    with pytest.raises(ValueError, match=message):
+        LSTMSequenceClassifier(**FAST).fit(X, [0, 1])
+
+
+def test_tokens_cannot_be_augmented():
+    X, y = token_task()
+    with pytest.raises(ValueError, match="embedding_dim"):
+        LSTMSequenceClassifier(**FAST, augment=GaussianNoise()).fit(X, y)
+
+
+# -- TextSequencer -------------------------------------------------------------------
+
+
+def test_text_sequencer_vocabulary_and_options():
+    docs = ["Win a FREE prize", "free free call", "call me later", "later"]
+    seq = TextSequencer().fit(docs)
+    assert seq.vocabulary_["free"] == 2  # most frequent first
+    assert seq.n_tokens_ == len(seq.vocabulary_) + 1
+    assert [x.tolist() for x in seq.transform(["free unknown", "", "!!"])] == [
+        [2, 1],
+        [1],
+        [1],
+    ]
+    assert set(TextSequencer(max_tokens=2).fit(docs).vocabulary_) == {"free", "call"}
+    assert set(TextSequencer(min_frequency=2).fit(docs).vocabulary_) == {
+        "free",
+        "call",
+        "later",
+    }
+    assert "FREE" in TextSequencer(lowercase=False).fit(docs).vocabulary_
+    assert "a" not in TextSequencer(token_pattern=r"\b\w\w+\b").fit(docs).vocabulary_
+    lengths = [len(x) for x in TextSequencer(max_length=2).fit_transform(docs)]
+    assert lengths == [2, 2, 2, 1]
+
+
+def test_text_sequencer_rejects_bad_documents():
+    with pytest.raises(ValueError, match="string object received"):
+        TextSequencer().fit("just one string")
+    with pytest.raises(TypeError, match="Document 1 is a float"):
+        TextSequencer().fit(["ok", float("nan")])
+
+
+def spam_like(n=160, seed=0):
+    rng = np.random.RandomState(seed)
+    ham = ["see you at lunch", "ok call me later", "running late sorry", "thanks love"]
+    spam = ["win a free prize now", "claim your cash prize", "free entry text win"]
+    y = (rng.rand(n) < 0.2).astype(int)
+    X = [spam[rng.randint(3)] if label else ham[rng.randint(4)] for label in y]
+    return np.array(X, dtype=object), np.where(y == 1, "spam", "ham")
+
+
+def test_text_pipeline_cross_validates_and_searches():
+    X, y = spam_like()
+    pipe = make_pipeline(
+        TextSequencer(),
+        SequenceRandomOverSampler(random_state=0),
+        LSTMSequenceClassifier(**FAST, random_state=0),
+    )
+    result = cross_validate(
+        pipe, X, y, cv=StratifiedKFold(3), scoring="balanced_accuracy"
+    )
+    assert result["test_score"].mean() > 0.9
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        search = GridSearchCV(
+            pipe,
+            {"lstmsequenceclassifier__class_weight": [None, "balanced"]},
+            cv=StratifiedKFold(3),
+            scoring="recall_macro",
+        ).fit(X, y)
+    assert search.predict(["free prize now", "see you later"]).tolist() == [
+        "spam",
+        "ham",
+    ]
