@@ -56,17 +56,17 @@ class LoopConfig:
     augmenter: object = None  # fitted sklstm augmenter, for training batches only
     objective: Objective = field(default_factory=Objective)
     balanced_batches: bool = False
+    bucket_by_length: bool = True
 
 
 @dataclass
 class LoopResult:
-    """What the loop leaves behind besides the history entries it appended."""
+    """What the loop leaves behind: history, best epoch and its weights."""
 
     best_epoch: int
     best_state: dict | None = None
     # Confusion matrix (true x predicted) of the data the collapse guard reads.
     guard_confusion: np.ndarray | None = None
-    epochs_run: int = 0
     history: list = field(default_factory=list)
 
 
@@ -77,14 +77,35 @@ def _to_device(array, device):
     return tensor
 
 
-def iter_batches(sequences, order, batch_size, device, augment=None):
-    """Yield ``(indices, x, lengths)`` for consecutive slices of ``order``.
+def consecutive(order, batch_size):
+    """``order`` cut into batches of ``batch_size`` rows."""
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def bucketed(order, lengths, batch_size, rng, window=50):
+    """Batches of similar lengths: sort each run of ``window`` batches of the
+    (shuffled) ``order`` by length, cut it into batches, shuffle the batches.
+
+    Padding waste falls with the spread of lengths inside a batch, while the
+    shuffled windows and batch order keep epochs random.
+    """
+    batches = []
+    span = window * batch_size
+    for start in range(0, len(order), span):
+        rows = order[start : start + span]
+        rows = rows[np.argsort(lengths[rows], kind="stable")]
+        batches.extend(consecutive(rows, batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def iter_batches(sequences, batches, device, augment=None):
+    """Yield ``(indices, x, lengths)`` for each array of row indices in
+    ``batches``.
 
     ``augment(values, lengths)``, when given, rewrites each batch's padded
     values before they become a tensor.
     """
-    for start in range(0, len(order), batch_size):
-        indices = order[start : start + batch_size]
+    for indices in batches:
         values, lengths = sequences.batch(indices)
         if augment is not None:
             values = augment(values, lengths)
@@ -109,7 +130,8 @@ def predict_logits(module, sequences, batch_size, device, indices=None):
         visit = np.argsort(sequences.lengths[wanted], kind="stable")
     out = []
     with torch.inference_mode():
-        for _, x, lengths in iter_batches(sequences, wanted[visit], batch_size, device):
+        batches = consecutive(wanted[visit], batch_size)
+        for _, x, lengths in iter_batches(sequences, batches, device):
             out.append(module(x, lengths).float().cpu())
     logits = torch.cat(out)
     if sequences.equal_length:
@@ -277,12 +299,19 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
         module.train()
         if config.balanced_batches:
             order = balanced_order(train.indices, train.y[train.indices], rng)
+            batches = consecutive(order, config.batch_size)
         else:
             order = train.indices[rng.permutation(len(train))]
+            if config.bucket_by_length and not train.sequences.equal_length:
+                batches = bucketed(
+                    order, train.sequences.lengths, config.batch_size, rng
+                )
+            else:
+                batches = consecutive(order, config.batch_size)
         loss_sum = torch.zeros((), device=device)
         confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=device)
         for indices, x, lengths in iter_batches(
-            train.sequences, order, config.batch_size, device, augment
+            train.sequences, batches, device, augment
         ):
             index = torch.from_numpy(indices).to(device)
             yb = y_train[index]
@@ -337,7 +366,6 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
                 )
         entry["duration"] = time.perf_counter() - start
         result.history.append(entry)
-        result.epochs_run += 1
         if config.verbose:
             bar.set_postfix(
                 {k: f"{v:.4f}" for k, v in entry.items() if k in _SHOWN and v == v}

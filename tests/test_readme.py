@@ -11,9 +11,11 @@ from sklstm.exceptions import CollapseWarning
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # from Dask's internals
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_readme_examples_run_and_hold():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    assert len(blocks) >= 6
+    assert len(blocks) >= 7
     namespace = {}
     with pytest.warns(CollapseWarning):
         exec(blocks[0], namespace)
@@ -24,4 +26,5 @@ def test_readme_examples_run_and_hold():
             exec(block, namespace)
     assert namespace["clf"].best_epoch_ >= 1
     assert namespace["on_the_fly"].n_epochs_ == 50
+    assert namespace["X_train"].shape == (100, 96)
     assert namespace["balanced"].history_[0]["train_class_counts"][1] >= 290
