@@ -152,10 +152,10 @@ def bucketing_part(n, epochs, repeats):
     padded = []
     original = LSTMNetwork.forward
 
-    def counting(self, x, lengths=None):
+    def counting(self, x, lengths=None, **kwargs):
         if self.training:
             padded[-1] += x.shape[0] * x.shape[1]
-        return original(self, x, lengths)
+        return original(self, x, lengths, **kwargs)
 
     LSTMNetwork.forward = counting
     print(

@@ -21,7 +21,12 @@ from sklstm._compat import (
 )
 from sklstm._losses import Objective, log_prior_offset
 from sklstm._network import LSTMNetwork
-from sklstm._runtime import resolve_device, seeded_torch, torch_threads
+from sklstm._runtime import (
+    make_generator,
+    resolve_device,
+    seeded_torch,
+    torch_threads,
+)
 from sklstm._scoring import scorer_names
 from sklstm._sequences import encode_tokens, validate_sequences, validate_tokens
 from sklstm._training import (
@@ -207,10 +212,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         ``valid_majority_share`` and ``valid_score``
         (when ``scoring`` is not ``'loss'``).
     n_epochs_ : int
-        Epochs trained so far (over all warm starts and partial fits).
+        Epochs trained so far (over all warm starts and partial fits; an
+        interrupted epoch counts).
     best_epoch_ : int
         Epoch whose weights the model holds: the best one with early stopping,
-        else the last.
+        else the last complete one (0 if ``fit`` was interrupted in its first
+        epoch).
 
     See Also
     --------
@@ -235,6 +242,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     while at least 2% of those sequences belong to other classes. A training
     loss that turns NaN raises :class:`~sklstm.exceptions.TrainingDivergedError`
     (a ``ValueError``); a warm start is then rolled back to its starting weights.
+
+    Interrupting ``fit`` (``KeyboardInterrupt``, Ctrl-C) ends training at once;
+    the estimator is left fitted with the best weights so far (the best epoch's
+    with early stopping, else the latest), ``history_`` ends with an entry
+    ``{"epoch": k, "interrupted": True, ...}`` for the unfinished epoch, and the
+    ``KeyboardInterrupt`` is raised again so that searches and scripts stop.
 
     Examples
     --------
@@ -560,13 +573,15 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             bucket_by_length=self.bucket_by_length,
         )
         seed = rng.randint(np.iinfo(np.int32).max)
+        config.generator = make_generator(seed, device)
         history = list(self.history_) if warm else []
-        with torch_threads(self.n_threads), seeded_torch(seed, device):
+        with torch_threads(self.n_threads):
             if warm:
                 module, optimizer = self._resume(device)
                 start_state = copy.deepcopy(module.state_dict())
             else:
-                module = self._build_module(len(classes_)).to(device)
+                with seeded_torch(seed, device):
+                    module = self._build_module(len(classes_)).to(device)
                 optimizer = _OPTIMIZERS[self.optimizer](module.parameters(), self)
             try:
                 result = run_epochs(
@@ -593,6 +608,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = history + result.history
         self.n_epochs_ = len(self.history_)
         self.best_epoch_ = result.best_epoch
+        if result.interrupted:
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}.fit was interrupted in epoch "
+                f"{self.history_[-1]['epoch']}; the estimator keeps the weights of "
+                f"epoch {self.best_epoch_} and can predict or continue training."
+            )
         if collapse_guard:
             self._warn_if_collapsed(result.guard_confusion, valid is not None)
         return self

@@ -2,7 +2,11 @@
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pad_packed_sequence,
+)
 
 
 class LSTMNetwork(nn.Module):
@@ -52,18 +56,23 @@ class LSTMNetwork(nn.Module):
             with torch.no_grad():
                 self.embedding.weight[-1].zero_()  # unknown tokens read as zeros
             n_channels = embedding_dim
-        self.lstm = nn.LSTM(
-            input_size=n_channels,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
+        directions = 2 if bidirectional else 1
+        # One nn.LSTM per layer, so that dropout between layers can draw from a
+        # generator of the fit's own (see _dropout) rather than torch's global
+        # RNG: fits in parallel threads then stay reproducible.
+        self.layers = nn.ModuleList(
+            nn.LSTM(
+                input_size=n_channels if i == 0 else hidden_size * directions,
+                hidden_size=hidden_size,
+                batch_first=True,
+                bidirectional=bidirectional,
+            )
+            for i in range(num_layers)
         )
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
+        self.dropout = dropout
+        self.head = nn.Linear(hidden_size * directions, n_classes)
 
-    def forward(self, x, lengths=None):
+    def forward(self, x, lengths=None, generator=None):
         """Logits for a batch.
 
         Parameters
@@ -73,30 +82,40 @@ class LSTMNetwork(nn.Module):
         lengths : Tensor of shape (batch,), int64 on the CPU, or None
             True lengths; ``None`` when every sequence fills all ``steps``.
             With an embedding, ``x`` holds token rows, shape (batch, steps, 1).
+        generator : torch.Generator or None
+            Draws the dropout masks in training mode (torch's global RNG if
+            None).
         """
         if self.embedding is not None:
             x = self.embedding(x[:, :, 0])
-        if lengths is None:
-            output, (h_n, _) = self.lstm(x)
-        else:
-            packed = pack_padded_sequence(
+        data = x
+        if lengths is not None:
+            data = pack_padded_sequence(
                 x, lengths, batch_first=True, enforce_sorted=False
             )
-            output, (h_n, _) = self.lstm(packed)
+        for i, layer in enumerate(self.layers):
+            if i:
+                data = self._dropout(data, generator)
+            data, (h_n, _) = layer(data)
         if self.pooling == "last":
-            # h_n is (num_layers * directions, batch, hidden), layer-major; for a
-            # packed batch it holds each sequence's state at its true end (and the
-            # backward direction's state after reading back to step 0).
-            summary = (
-                torch.cat([h_n[-2], h_n[-1]], dim=1)
-                if self.lstm.bidirectional
-                else h_n[-1]
-            )
+            # h_n is (directions, batch, hidden); for a packed batch it holds each
+            # sequence's state at its true end (and the backward direction's
+            # state after reading back to step 0).
+            summary = torch.cat(list(h_n), dim=1)
         else:
             if lengths is not None:
-                output, _ = pad_packed_sequence(output, batch_first=True)
-            summary = _pool(output, lengths, self.pooling)
-        return self.head(self.dropout(summary))
+                data, _ = pad_packed_sequence(data, batch_first=True)
+            summary = _pool(data, lengths, self.pooling)
+        return self.head(self._dropout(summary, generator))
+
+    def _dropout(self, x, generator):
+        """Inverted dropout of a tensor or a packed sequence's data."""
+        if not self.training or self.dropout == 0:
+            return x
+        if isinstance(x, PackedSequence):
+            return x._replace(data=self._dropout(x.data, generator))
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.dropout, generator=generator)
+        return x * keep / (1.0 - self.dropout)
 
 
 def _pool(output, lengths, how):

@@ -1,5 +1,6 @@
 """Where and how torch runs: device choice, thread count, seeded RNG state."""
 
+import threading
 from contextlib import contextmanager
 
 import torch
@@ -34,14 +35,25 @@ def torch_threads(n_threads):
         torch.set_num_threads(previous)
 
 
+_GLOBAL_RNG = threading.Lock()
+
+
 @contextmanager
 def seeded_torch(seed, device):
     """Run the block with torch's global RNG seeded, restoring it afterwards.
 
-    Network initialisation and dropout draw from torch's global generator; this
-    makes them a function of ``seed`` alone without disturbing the caller's RNG.
+    Network initialisation draws from torch's global generator; this makes it a
+    function of ``seed`` alone without disturbing the caller's RNG. A lock keeps
+    fits in parallel threads from reseeding each other mid-initialisation.
     """
     devices = [torch.cuda.current_device()] if device == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+def make_generator(seed, device):
+    """A torch generator on ``device`` seeded with ``seed``."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator

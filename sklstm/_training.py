@@ -57,6 +57,7 @@ class LoopConfig:
     objective: Objective = field(default_factory=Objective)
     balanced_batches: bool = False
     bucket_by_length: bool = True
+    generator: object = None  # torch.Generator drawing the dropout masks
 
 
 @dataclass
@@ -68,6 +69,7 @@ class LoopResult:
     # Confusion matrix (true x predicted) of the data the collapse guard reads.
     guard_confusion: np.ndarray | None = None
     history: list = field(default_factory=list)
+    interrupted: bool = False
 
 
 def _to_device(array, device):
@@ -147,7 +149,9 @@ def _confusion(y, predicted, n_classes):
 
 
 def _weighted_mean(losses, weights):
-    if weights is None:
+    """Weighted mean; the plain mean when the weights are absent or all zero
+    (a validation split can hold only zero-weight rows)."""
+    if weights is None or not weights.any():
         return losses.mean()
     weights = weights.to(losses.dtype)
     return (losses * weights).sum() / weights.sum()
@@ -290,12 +294,10 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
         def augment(values, lengths):
             return config.augmenter.augment_padded(values, lengths, rng)
 
-    result = LoopResult(best_epoch=first_epoch + n_epochs - 1)
-    best_monitor, stall = -np.inf, 0
-    epochs = range(first_epoch, first_epoch + n_epochs)
-    bar = tqdm(epochs, disable=not config.verbose, desc="fit", unit="epoch")
-    for epoch in bar:
-        start = time.perf_counter()
+    def one_epoch(epoch):
+        """Train one epoch, then validate; return its history entry, the
+        confusion matrix the collapse guard reads and the monitored value."""
+        monitor = None
         module.train()
         if config.balanced_batches:
             order = balanced_order(train.indices, train.y[train.indices], rng)
@@ -315,7 +317,7 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
         ):
             index = torch.from_numpy(indices).to(device)
             yb = y_train[index]
-            logits = module(x, lengths)
+            logits = module(x, lengths, generator=config.generator)
             losses = config.objective(logits, yb)
             if w_train is None:
                 loss = losses.mean()
@@ -364,6 +366,28 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
                 entry["valid_score"] = monitor = validation_score(
                     config.scoring, config.classes, proba, config.classes[y_valid]
                 )
+        return entry, guard, monitor
+
+    result = LoopResult(best_epoch=first_epoch - 1)
+    best_monitor, stall = -np.inf, 0
+    epochs = range(first_epoch, first_epoch + n_epochs)
+    bar = tqdm(epochs, disable=not config.verbose, desc="fit", unit="epoch")
+    for epoch in bar:
+        start = time.perf_counter()
+        try:
+            entry, guard, monitor = one_epoch(epoch)
+        except KeyboardInterrupt:
+            # Keep what was learnt: the caller restores the best weights so far,
+            # records the interruption and re-raises.
+            result.interrupted = True
+            result.history.append(
+                {
+                    "epoch": epoch,
+                    "interrupted": True,
+                    "duration": time.perf_counter() - start,
+                }
+            )
+            break
         entry["duration"] = time.perf_counter() - start
         result.history.append(entry)
         if config.verbose:

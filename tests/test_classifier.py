@@ -158,7 +158,7 @@ def test_padding_never_reaches_the_output(pooling):
 def test_bidirectional_summary_is_forward_end_and_backward_start():
     X, y = ragged_task()
     clf = LSTMSequenceClassifier(**FAST, bidirectional=True).fit(X, y)
-    lstm = clf.module_.lstm.eval()
+    lstm = clf.module_.layers[-1].eval()
     x = torch.from_numpy(X[3].astype(np.float32))[None]
     with torch.inference_mode():
         output, (h_n, _) = lstm(x)

@@ -56,10 +56,10 @@ def padded_steps(monkeypatch, **params):
     seen = []
     original = LSTMNetwork.forward
 
-    def spy(self, x, lengths=None):
+    def spy(self, x, lengths=None, **kwargs):
         if self.training:
             seen.append(x.shape[0] * x.shape[1])
-        return original(self, x, lengths)
+        return original(self, x, lengths, **kwargs)
 
     monkeypatch.setattr(LSTMNetwork, "forward", spy)
     X, y = long_tailed()
