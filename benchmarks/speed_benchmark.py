@@ -83,6 +83,7 @@ def sklstm_run(X, y):
         batch_size=SETTINGS["batch"],
         max_epochs=SETTINGS["epochs"],
         learning_rate=SETTINGS["lr"],
+        lr_schedule="constant",
         clip_grad_norm=None,
         random_state=0,
     )

@@ -1,12 +1,105 @@
-"""The torch module: an LSTM, a summary over each sequence's real steps, a head."""
+"""The torch module: optional conv front end and FCN branch, an LSTM, a summary
+over each sequence's real steps, a head."""
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import (
     PackedSequence,
     pack_padded_sequence,
     pad_packed_sequence,
 )
+
+
+def real_steps(lengths, steps, device):
+    """Boolean mask (batch, steps): True at each row's real steps."""
+    return torch.arange(steps, device=device)[None, :] < lengths.to(device)[:, None]
+
+
+class ConvFrontEnd(nn.Module):
+    """Strided 1-D convolutions + ReLU that shorten sequences before the LSTM.
+
+    Each layer maps ``(batch, channels, steps)`` to ``ceil(steps / stride)``
+    steps ("same" zero padding). Positions past a sequence's (new) length are
+    zeroed after every layer, so a sequence's output does not depend on how
+    much padding its batch carries.
+    """
+
+    def __init__(self, in_channels, channels, kernel_size, stride, n_layers):
+        super().__init__()
+        self.stride, self.padding = stride, kernel_size // 2
+        self.kernel_size = kernel_size
+        self.convs = nn.ModuleList(
+            nn.Conv1d(
+                in_channels if i == 0 else channels,
+                channels,
+                kernel_size,
+                stride=stride,
+                padding=self.padding,
+            )
+            for i in range(n_layers)
+        )
+
+    def out_lengths(self, lengths):
+        return (lengths + 2 * self.padding - self.kernel_size) // self.stride + 1
+
+    def forward(self, x, lengths):
+        """``x`` (batch, steps, channels) -> (batch, steps', channels'), lengths'."""
+        x = x.transpose(1, 2)
+        for conv in self.convs:
+            x = torch.relu(conv(x))
+            if lengths is not None:
+                lengths = self.out_lengths(lengths)
+                x = x * real_steps(lengths, x.shape[2], x.device)[:, None, :]
+        return x.transpose(1, 2), lengths
+
+
+class FCNBranch(nn.Module):
+    """The fully convolutional branch of LSTM-FCN (Karim et al. 2018).
+
+    Three blocks of Conv1d ("same" padding, kernels 8, 5, 3) + BatchNorm + ReLU,
+    then global average pooling over each sequence's real steps.
+    """
+
+    def __init__(self, in_channels, widths):
+        super().__init__()
+        blocks, previous = [], in_channels
+        for width, kernel in zip(widths, (8, 5, 3), strict=True):
+            blocks.append(
+                nn.ModuleDict(
+                    {
+                        # "same" padding, spelled out for even kernels.
+                        "pad": nn.ConstantPad1d(((kernel - 1) // 2, kernel // 2), 0.0),
+                        "conv": nn.Conv1d(previous, width, kernel),
+                        "norm": nn.BatchNorm1d(width),
+                    }
+                )
+            )
+            previous = width
+        self.blocks = nn.ModuleList(blocks)
+        self.out_features = previous
+
+    def forward(self, x, lengths):
+        x = x.transpose(1, 2)
+        mask = None
+        if lengths is not None:
+            mask = real_steps(lengths, x.shape[2], x.device)[:, None, :]
+        for block in self.blocks:
+            x = block["conv"](block["pad"](x))
+            norm = block["norm"]
+            if self.training and x.shape[0] * x.shape[2] == 1:
+                # A lone value has no batch statistics: use the running ones.
+                x = F.batch_norm(
+                    x, norm.running_mean, norm.running_var, norm.weight, norm.bias
+                )
+            else:
+                x = norm(x)
+            x = torch.relu(x)
+            if mask is not None:
+                x = x * mask
+        if mask is None:
+            return x.mean(dim=2)
+        return x.sum(dim=2) / lengths.to(x.device)[:, None].to(x.dtype)
 
 
 class LSTMNetwork(nn.Module):
@@ -22,17 +115,22 @@ class LSTMNetwork(nn.Module):
         As in :class:`torch.nn.LSTM`.
     dropout : float
         Dropout between LSTM layers and before the linear head.
+    pooling : {'last', 'mean', 'max', 'attention'}
+        How a sequence is summarised for the head. ``'last'`` takes the forward
+        direction's state at each sequence's true last step and, when
+        bidirectional, the backward direction's state at its first step.
+        ``'mean'`` and ``'max'`` pool the LSTM outputs over real steps only;
+        ``'attention'`` weighs them by learned scores (softmax over real steps).
     n_embeddings : int or None
         Rows of a token embedding table (0 = padding, the last row = unknown
         token, kept at zero); ``None`` for real-valued input.
     embedding_dim : int or None
         Width of the embeddings; the LSTM then reads them instead of
         ``n_channels`` features.
-    pooling : {'last', 'mean', 'max'}
-        How a sequence is summarised for the head. ``'last'`` takes the forward
-        direction's state at each sequence's true last step and, when
-        bidirectional, the backward direction's state at its first step.
-        ``'mean'`` and ``'max'`` pool the LSTM outputs over real steps only.
+    conv_layers, conv_channels, conv_kernel_size, conv_stride : int
+        The convolutional front end (``conv_layers=0``: none).
+    fcn_widths : tuple of 3 ints or None
+        Filters of the FCN branch beside the LSTM; ``None``: no branch.
     """
 
     def __init__(
@@ -47,6 +145,11 @@ class LSTMNetwork(nn.Module):
         pooling,
         n_embeddings=None,
         embedding_dim=None,
+        conv_layers=0,
+        conv_channels=32,
+        conv_kernel_size=5,
+        conv_stride=2,
+        fcn_widths=None,
     ):
         super().__init__()
         self.pooling = pooling
@@ -56,21 +159,32 @@ class LSTMNetwork(nn.Module):
             with torch.no_grad():
                 self.embedding.weight[-1].zero_()  # unknown tokens read as zeros
             n_channels = embedding_dim
+        self.fcn = None if fcn_widths is None else FCNBranch(n_channels, fcn_widths)
+        self.frontend = None
+        lstm_inputs = n_channels
+        if conv_layers:
+            self.frontend = ConvFrontEnd(
+                n_channels, conv_channels, conv_kernel_size, conv_stride, conv_layers
+            )
+            lstm_inputs = conv_channels
         directions = 2 if bidirectional else 1
         # One nn.LSTM per layer, so that dropout between layers can draw from a
         # generator of the fit's own (see _dropout) rather than torch's global
         # RNG: fits in parallel threads then stay reproducible.
         self.layers = nn.ModuleList(
             nn.LSTM(
-                input_size=n_channels if i == 0 else hidden_size * directions,
+                input_size=lstm_inputs if i == 0 else hidden_size * directions,
                 hidden_size=hidden_size,
                 batch_first=True,
                 bidirectional=bidirectional,
             )
             for i in range(num_layers)
         )
+        summary = hidden_size * directions
+        self.attention = nn.Linear(summary, 1) if pooling == "attention" else None
         self.dropout = dropout
-        self.head = nn.Linear(hidden_size * directions, n_classes)
+        extra = 0 if self.fcn is None else self.fcn.out_features
+        self.head = nn.Linear(summary + extra, n_classes)
 
     def forward(self, x, lengths=None, generator=None):
         """Logits for a batch.
@@ -88,6 +202,9 @@ class LSTMNetwork(nn.Module):
         """
         if self.embedding is not None:
             x = self.embedding(x[:, :, 0])
+        branch = None if self.fcn is None else self.fcn(x, lengths)
+        if self.frontend is not None:
+            x, lengths = self.frontend(x, lengths)
         data = x
         if lengths is not None:
             data = pack_padded_sequence(
@@ -105,8 +222,29 @@ class LSTMNetwork(nn.Module):
         else:
             if lengths is not None:
                 data, _ = pad_packed_sequence(data, batch_first=True)
-            summary = _pool(data, lengths, self.pooling)
+            summary = self._pool(data, lengths)
+        if branch is not None:
+            summary = torch.cat([summary, branch], dim=1)
         return self.head(self._dropout(summary, generator))
+
+    def _pool(self, output, lengths):
+        """Mean, max or attention over each row's real steps of ``output``."""
+        real = None
+        if lengths is not None:
+            real = real_steps(lengths, output.shape[1], output.device)
+        if self.pooling == "attention":
+            scores = self.attention(output)[:, :, 0]
+            if real is not None:
+                scores = scores.masked_fill(~real, float("-inf"))
+            weights = torch.softmax(scores, dim=1)
+            return (weights[:, :, None] * output).sum(dim=1)
+        if real is None:
+            return output.mean(dim=1) if self.pooling == "mean" else output.amax(dim=1)
+        real = real[:, :, None]
+        if self.pooling == "mean":
+            total = output.masked_fill(~real, 0.0).sum(dim=1)
+            return total / lengths.to(output.device)[:, None].to(output.dtype)
+        return output.masked_fill(~real, float("-inf")).amax(dim=1)
 
     def _dropout(self, x, generator):
         """Inverted dropout of a tensor or a packed sequence's data."""
@@ -116,16 +254,3 @@ class LSTMNetwork(nn.Module):
             return x._replace(data=self._dropout(x.data, generator))
         keep = torch.empty_like(x).bernoulli_(1.0 - self.dropout, generator=generator)
         return x * keep / (1.0 - self.dropout)
-
-
-def _pool(output, lengths, how):
-    """Mean or max of ``output`` (batch, steps, hidden) over each row's real steps."""
-    if lengths is None:
-        return output.mean(dim=1) if how == "mean" else output.amax(dim=1)
-    lengths = lengths.to(output.device)
-    steps = torch.arange(output.shape[1], device=output.device)
-    real = (steps[None, :] < lengths[:, None]).unsqueeze(-1)
-    if how == "mean":
-        total = output.masked_fill(~real, 0.0).sum(dim=1)
-        return total / lengths[:, None].to(output.dtype)
-    return output.masked_fill(~real, float("-inf")).amax(dim=1)

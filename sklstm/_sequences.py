@@ -188,6 +188,25 @@ class Layout:
         return rows
 
 
+def normalize_each(sequences):
+    """Z-normalise each sequence per channel over its real steps (a copy).
+
+    A channel that is constant within a sequence becomes zeros; padding stays 0.
+    """
+    values = sequences.values.astype(
+        np.result_type(sequences.values.dtype, np.float32), copy=True
+    )
+    real = (np.arange(values.shape[1])[None, :] < sequences.lengths[:, None])[
+        :, :, None
+    ]
+    counts = sequences.lengths[:, None, None]
+    mean = np.where(real, values, 0).sum(axis=1, keepdims=True) / counts
+    centred = np.where(real, values - mean, 0)
+    std = np.sqrt((centred**2).sum(axis=1, keepdims=True) / counts)
+    values = centred / np.where(std > 0, std, 1).astype(values.dtype)
+    return replace(sequences, values=values.astype(sequences.values.dtype))
+
+
 def as_3d(X):
     """Return ``X`` as ``(n_samples, n_timesteps, n_features)``; 2-D is univariate."""
     if X.ndim == 2:

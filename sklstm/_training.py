@@ -1,6 +1,7 @@
 """The training loop: batches, loss, early stopping, history, collapse guard."""
 
 import copy
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -58,6 +59,7 @@ class LoopConfig:
     balanced_batches: bool = False
     bucket_by_length: bool = True
     generator: object = None  # torch.Generator drawing the dropout masks
+    scheduler: object = None  # stepped after every optimizer step
 
 
 @dataclass
@@ -217,6 +219,36 @@ def balanced_order(rows, y, rng):
     return np.take_along_axis(grid, shuffle, axis=1).ravel()
 
 
+def schedule_factor(kind, progress, warmup):
+    """Learning-rate multiplier at ``progress`` in [0, 1] of a fit's steps."""
+    progress = min(progress, 1.0)
+
+    def cosine(start, end, t):
+        return end + (start - end) * (1 + math.cos(math.pi * t)) / 2
+
+    if kind == "cosine":
+        if progress < warmup:
+            return progress / warmup
+        return cosine(1.0, 0.0, (progress - warmup) / (1 - warmup))
+    if kind == "onecycle":
+        if progress < warmup:
+            return cosine(1 / 25, 1.0, progress / warmup)
+        return cosine(1.0, 1 / 25e4, (progress - warmup) / (1 - warmup))
+    return 1.0
+
+
+def make_scheduler(optimizer, kind, total_steps, warmup_fraction):
+    """A per-batch :class:`~torch.optim.lr_scheduler.LambdaLR`, or None for
+    ``'constant'``. Steps past ``total_steps`` keep the final rate."""
+    if kind == "constant":
+        return None
+    total = max(total_steps, 1)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: schedule_factor(kind, step / total, warmup_fraction),
+    )
+
+
 def stratified_split(y, fraction, rng):
     """Split row indices into training and validation, stratified by ``y``.
 
@@ -331,6 +363,8 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
             if config.clip_grad_norm is not None:
                 torch.nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
             optimizer.step()
+            if config.scheduler is not None:
+                config.scheduler.step()
             loss_sum += loss.detach() * len(indices)
             confusion += _confusion(yb, logits.detach().argmax(dim=1), n_classes)
 
@@ -338,7 +372,11 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
         if not np.isfinite(train_loss):
             raise _diverged(epoch, "training loss", train_loss, config)
         train_confusion = confusion.cpu().numpy().reshape(n_classes, n_classes)
-        entry = {"epoch": epoch, "train_loss": train_loss}
+        entry = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "learning_rate": optimizer.param_groups[0]["lr"],
+        }
         entry.update(_summarise_confusion(train_confusion, config.classes, "train"))
         guard = train_confusion
 

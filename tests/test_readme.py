@@ -28,7 +28,7 @@ def test_readme_examples_run_and_hold(tmp_path, monkeypatch):
         for block in blocks[1:]:
             exec(textwrap.dedent(block), namespace)
     assert namespace["clf"].best_epoch_ >= 1
-    assert namespace["on_the_fly"].n_epochs_ == 50
+    assert namespace["on_the_fly"].n_epochs_ == 30
     assert namespace["X_train"].shape == (100, 96)
     assert os.path.exists(tmp_path / "model.sklstm")
     assert namespace["balanced"].history_[0]["train_class_counts"][1] >= 290

@@ -1,0 +1,96 @@
+"""Accuracy levers: conv front end, LSTM-FCN branch, attention pooling,
+learning-rate schedules, per-sequence normalisation."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from sklstm import LSTMSequenceClassifier
+from sklstm.exceptions import CollapseWarning
+
+FAST = dict(hidden_size=8, max_epochs=4, learning_rate=1e-2, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_collapse():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        yield
+
+
+def ragged(n=60, seed=0):
+    rng = np.random.RandomState(seed)
+    X = [rng.normal(size=(rng.randint(1, 40), 2)) for _ in range(n)]
+    return X, np.array([int(x[:, 0].mean() > 0) for x in X])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(conv_layers=2),
+        dict(conv_layers=3, conv_kernel_size=3, conv_stride=3),
+        dict(fcn_width=8),
+        dict(pooling="attention"),
+        dict(conv_layers=1, fcn_width=4, pooling="attention", bidirectional=True),
+    ],
+)
+def test_levers_keep_padding_out_of_every_output(params):
+    X, y = ragged()
+    clf = LSTMSequenceClassifier(**FAST, **params, batch_size=16).fit(X, y)
+    together = clf.predict_proba(X)
+    alone = np.vstack([clf.predict_proba([x]) for x in X[:15]])
+    np.testing.assert_allclose(together[:15], alone, atol=1e-5)
+    np.testing.assert_allclose(clf.predict_proba(X[::-1])[::-1], together, atol=1e-5)
+
+
+def test_conv_front_end_shortens_the_sequences_the_lstm_reads():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 100, 1)).astype(np.float32)
+    y = (X[:, :50, 0].mean(1) > X[:, 50:, 0].mean(1)).astype(int)
+    clf = LSTMSequenceClassifier(**FAST, conv_layers=2, conv_stride=2).fit(X, y)
+    import torch
+
+    out, _ = clf.module_.frontend(torch.from_numpy(X[:2]), None)
+    assert out.shape == (2, 25, 32)
+
+
+def test_fcn_branch_learns_local_shapes():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 60, 1)).astype(np.float32) * 0.3
+    y = np.arange(200) % 2
+    where = rng.randint(5, 50, size=200)
+    for i in np.flatnonzero(y):
+        X[i, where[i] : where[i] + 5, 0] += np.array([0, 2, 4, 2, 0])
+    plain = LSTMSequenceClassifier(**FAST).fit(X[:150], y[:150])
+    fcn = LSTMSequenceClassifier(**FAST, fcn_width=16).fit(X[:150], y[:150])
+    assert fcn.score(X[150:], y[150:]) > max(0.9, plain.score(X[150:], y[150:]))
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
+def test_learning_rate_schedules(schedule):
+    X, y = ragged()
+    clf = LSTMSequenceClassifier(
+        **dict(FAST, max_epochs=10), lr_schedule=schedule, warmup_fraction=0.3
+    ).fit(X, y)
+    rates = [h["learning_rate"] for h in clf.history_]
+    assert max(rates) <= 1e-2 + 1e-12
+    assert rates[0] < rates[2] and rates[-1] < 1e-4
+    assert np.argmax(rates) in (2, 3)
+    constant = LSTMSequenceClassifier(**FAST, lr_schedule="constant").fit(X, y)
+    assert {h["learning_rate"] for h in constant.history_} == {1e-2}
+
+
+def test_per_sequence_normalisation_equals_normalising_by_hand():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 20, 2)) * rng.uniform(1, 100, size=(50, 1, 2)) + 7
+    X[0, :, 1] = 3.0  # a constant channel
+    y = np.arange(50) % 2
+    mean, std = X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True)
+    by_hand = ((X - mean) / np.where(std > 0, std, 1)).astype(np.float32)
+    a = LSTMSequenceClassifier(**FAST, normalize="sequence").fit(X, y)
+    b = LSTMSequenceClassifier(**FAST).fit(by_hand, y)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(by_hand), atol=1e-5)
+    ragged_X = [x[: 5 + i % 10] for i, x in enumerate(X)]
+    r = LSTMSequenceClassifier(**FAST, normalize="sequence").fit(ragged_X, y)
+    assert np.all(np.isfinite(r.predict_proba(ragged_X)))
