@@ -466,16 +466,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             n_epochs=self.max_epochs,
             early_stopping=self.early_stopping,
             classes=None,
+            lr_schedule=self.lr_schedule,
             collapse_guard=True,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch on ``X``, ``y``, continuing from the current state.
 
-        No validation split is made, early stopping does not apply and the
-        collapse guard stays silent (one epoch is too early to judge).
+        No validation split is made, early stopping does not apply, the
+        learning rate stays constant (``lr_schedule`` spans the epochs of one
+        ``fit``) and the collapse guard stays silent (one epoch is too early
+        to judge).
 
         Parameters
         ----------
@@ -503,6 +505,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             n_epochs=1,
             early_stopping=False,
             classes=classes,
+            lr_schedule="constant",
             collapse_guard=False,
         )
 
@@ -590,6 +593,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         n_epochs,
         early_stopping,
         classes,
+        lr_schedule,
         collapse_guard,
     ):
         sequences, y = self._validate_X(X, y, reset=not warm)
@@ -653,7 +657,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 optimizer = _OPTIMIZERS[self.optimizer](module.parameters(), self)
             config.scheduler = make_scheduler(
                 optimizer,
-                self.lr_schedule,
+                lr_schedule,
                 total_steps=n_epochs * -(-len(train_rows) // self.batch_size),
                 warmup_fraction=self.warmup_fraction,
             )

@@ -242,6 +242,10 @@ def make_scheduler(optimizer, kind, total_steps, warmup_fraction):
     ``'constant'``. Steps past ``total_steps`` keep the final rate."""
     if kind == "constant":
         return None
+    for group in optimizer.param_groups:
+        group["initial_lr"] = group[
+            "lr"
+        ]  # a warm start's earlier schedule left its own
     total = max(total_steps, 1)
     return torch.optim.lr_scheduler.LambdaLR(
         optimizer,

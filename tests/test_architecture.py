@@ -94,3 +94,15 @@ def test_per_sequence_normalisation_equals_normalising_by_hand():
     ragged_X = [x[: 5 + i % 10] for i, x in enumerate(X)]
     r = LSTMSequenceClassifier(**FAST, normalize="sequence").fit(ragged_X, y)
     assert np.all(np.isfinite(r.predict_proba(ragged_X)))
+
+
+def test_schedules_restart_with_each_warm_fit_and_skip_partial_fit():
+    X, y = ragged()
+    clf = LSTMSequenceClassifier(**FAST, lr_schedule="cosine", warm_start=True)
+    clf.fit(X, y)
+    clf.set_params(learning_rate=5e-3).fit(X, y)
+    first, second = clf.history_[:4], clf.history_[4:]
+    assert max(h["learning_rate"] for h in first) <= 1e-2 + 1e-12
+    assert 2e-3 < max(h["learning_rate"] for h in second) <= 5e-3 + 1e-12
+    clf.partial_fit(X, y)
+    assert clf.history_[-1]["learning_rate"] == 5e-3
