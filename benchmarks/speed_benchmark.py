@@ -196,7 +196,7 @@ def main():
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--channels", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--fresh-repeats", type=int, default=3)
+    parser.add_argument("--fresh-repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--single", help=argparse.SUPPRESS)
     args = parser.parse_args()
