@@ -146,7 +146,7 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
 def pad(rows):
     """Zero-pad 2-D rows ``(t_i, n_features)`` into :class:`Sequences`."""
     lengths = np.array([len(x) for x in rows], dtype=np.int64)
-    dtype = np.result_type(*rows)
+    dtype = np.result_type(*{x.dtype for x in rows})  # few dtypes, many rows
     values = np.zeros((len(rows), lengths.max(), rows[0].shape[1]), dtype=dtype)
     for i, x in enumerate(rows):
         values[i, : len(x)] = x
