@@ -276,7 +276,8 @@ def plot_scores(table, path):
         if ref == ref:
             ax.hlines(ref, j - 0.45, j + 0.45, colors="k", linestyles="--")
     ax.set_xticks(range(len(datasets)), datasets)
-    ax.set_ylim(0.4, 1.0)
+    lowest = min(r["balanced_accuracy"] for r in table if not r["note"])
+    ax.set_ylim(min(0.4, np.floor(lowest * 10) / 10), 1.0)
     ax.axhline(0.5, color="grey", lw=0.5)
     ax.set_ylabel("balanced accuracy (mean ± std over folds)")
     ax.set_title("sklstm strategies; dashed: best published balanced accuracy")
