@@ -98,7 +98,22 @@ class RandomScaling(BaseAugmenter):
         return x * factors.astype(x.dtype)
 
 
-class MagnitudeWarp(BaseAugmenter):
+class SmoothCurveAugmenter(BaseAugmenter):
+    """Shared parameters of the augmenters driven by :func:`smooth_curves`."""
+
+    _parameter_constraints: dict = {
+        "sigma": [Interval(Real, 0, None, closed="left")],
+        "n_knots": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, sigma=0.2, n_knots=4, random_state=None):
+        self.sigma = sigma
+        self.n_knots = n_knots
+        self.random_state = random_state
+
+
+class MagnitudeWarp(SmoothCurveAugmenter):
     """Multiply each channel by a smooth random curve around 1.
 
     The curve is a cubic spline through ``n_knots + 2`` evenly spaced knots
@@ -121,17 +136,6 @@ class MagnitudeWarp(BaseAugmenter):
     n_channels_ : int
         Features per time step.
     """
-
-    _parameter_constraints: dict = {
-        "sigma": [Interval(Real, 0, None, closed="left")],
-        "n_knots": [Interval(Integral, 0, None, closed="left")],
-        "random_state": ["random_state"],
-    }
-
-    def __init__(self, *, sigma=0.2, n_knots=4, random_state=None):
-        self.sigma = sigma
-        self.n_knots = n_knots
-        self.random_state = random_state
 
     def _augment_equal(self, x, rng):
         n, length, channels = x.shape

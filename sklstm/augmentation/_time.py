@@ -1,12 +1,12 @@
 """Augmenters that change timing: time warps and window slices."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
 from sklstm._compat import Interval
 from sklstm.augmentation._base import BaseAugmenter
-from sklstm.augmentation._magnitude import smooth_curves
+from sklstm.augmentation._magnitude import SmoothCurveAugmenter, smooth_curves
 
 
 def resample_at(x, positions):
@@ -21,7 +21,7 @@ def resample_at(x, positions):
     return x_left + frac * (x_right - x_left)
 
 
-class TimeWarp(BaseAugmenter):
+class TimeWarp(SmoothCurveAugmenter):
     """Speed each sequence up and slow it down smoothly, keeping its length.
 
     A smooth random speed curve (cubic spline through ``n_knots + 2`` knots
@@ -45,17 +45,6 @@ class TimeWarp(BaseAugmenter):
     n_channels_ : int
         Features per time step.
     """
-
-    _parameter_constraints: dict = {
-        "sigma": [Interval(Real, 0, None, closed="left")],
-        "n_knots": [Interval(Integral, 0, None, closed="left")],
-        "random_state": ["random_state"],
-    }
-
-    def __init__(self, *, sigma=0.2, n_knots=4, random_state=None):
-        self.sigma = sigma
-        self.n_knots = n_knots
-        self.random_state = random_state
 
     def _augment_equal(self, x, rng):
         n, length, _ = x.shape
