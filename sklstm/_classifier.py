@@ -710,8 +710,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         sequences, y = validate_tokens(self, X, y, reset=reset)
         if reset:
-            real = np.arange(sequences.values.shape[1]) < sequences.lengths[:, None]
-            self.vocabulary_ = np.unique(sequences.values[:, :, 0][real])
+            self.vocabulary_ = np.unique(sequences.values[:, :, 0][sequences.real])
         return encode_tokens(sequences, self.vocabulary_), y
 
     def _check_classes(self, y, classes, warm):

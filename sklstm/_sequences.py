@@ -46,6 +46,11 @@ class Sequences:
         return self.values.shape[2]
 
     @cached_property
+    def real(self):
+        """Boolean mask (n_samples, max_length): True at each row's real steps."""
+        return np.arange(self.values.shape[1])[None, :] < self.lengths[:, None]
+
+    @cached_property
     def equal_length(self):
         """True when no sequence is padded."""
         return bool(np.all(self.lengths == self.values.shape[1]))
@@ -196,9 +201,7 @@ def normalize_each(sequences):
     values = sequences.values.astype(
         np.result_type(sequences.values.dtype, np.float32), copy=True
     )
-    real = (np.arange(values.shape[1])[None, :] < sequences.lengths[:, None])[
-        :, :, None
-    ]
+    real = sequences.real[:, :, None]
     counts = sequences.lengths[:, None, None]
     mean = np.where(real, values, 0).sum(axis=1, keepdims=True) / counts
     centred = np.where(real, values - mean, 0)
@@ -354,6 +357,5 @@ def encode_tokens(sequences, vocabulary):
     position = np.searchsorted(vocabulary, ids)
     known = vocabulary[np.minimum(position, len(vocabulary) - 1)] == ids
     encoded = np.where(known, position + 1, len(vocabulary) + 1)
-    real = np.arange(ids.shape[1])[None, :] < sequences.lengths[:, None]
-    encoded[~real] = 0
+    encoded[~sequences.real] = 0
     return replace(sequences, values=encoded[:, :, np.newaxis].astype(np.int64))

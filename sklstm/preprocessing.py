@@ -86,10 +86,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted scaler.
         """
         sequences, _ = validate_sequences(self, X, reset=True, dtype=FLOAT_DTYPES)
-        real = (
-            np.arange(sequences.values.shape[1])[None, :] < sequences.lengths[:, None]
-        )
-        steps = sequences.values[real].astype(np.float64)
+        steps = sequences.values[sequences.real].astype(np.float64)
         channels = sequences.n_channels
         self.mean_ = steps.mean(axis=0) if self.with_mean else np.zeros(channels)
         std = steps.std(axis=0)
@@ -130,8 +127,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         sequences, _ = validate_sequences(self, X, reset=False, dtype=FLOAT_DTYPES)
         values = func(sequences.values).astype(sequences.values.dtype, copy=False)
-        real = np.arange(values.shape[1])[None, :] < sequences.lengths[:, None]
-        values[~real] = 0
+        values[~sequences.real] = 0
         return sequences.layout.restore(replace(sequences, values=values))
 
     def __sklearn_tags__(self):

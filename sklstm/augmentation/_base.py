@@ -8,15 +8,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._compat import _fit_context
-from sklstm._sequences import validate_sequences
+from sklstm._sequences import Sequences, validate_sequences
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
 def channel_scale(values, lengths):
     """Standard deviation of each channel over every real time step (0 -> 1)."""
-    real = np.arange(values.shape[1])[None, :] < lengths[:, None]
-    scale = values[real].std(axis=0)
+    scale = values[Sequences(values, lengths).real].std(axis=0)
     return np.where(scale > 0, scale, 1.0)
 
 
