@@ -1,40 +1,52 @@
-"""Cross-validated imbalance benchmark: which cure stops an LSTM collapsing.
+"""Imbalance benchmark on the published protocol: sklstm's cures against the
+published state of the art and MiniRocket run side by side.
 
-Every strategy runs on the same folds (``RepeatedStratifiedKFold``, seed 0);
-per dataset and strategy the script reports mean ± std over folds of balanced
-accuracy, macro-F1, minority-class recall, G-mean, accuracy and fit time, next
-to the best published balanced accuracy from ``REFERENCES.md`` where there is
-one. It writes a markdown table, a CSV and two PNG plots to ``--out``.
+Each UCR/UEA set is scored as the published figures were made (see
+``protocol.py``): train on the official TRAIN file and score the official TEST
+file (resample 0), plus stratified resamples 1..K-1 that keep the official
+per-class train counts; model seed = resample number. A set without an
+official TEST file (the bundled Wafer TRAIN file) gets stratified K-fold CV of
+its pool instead, marked ``cv`` and left out of the published comparison.
 
-    python benchmarks/imbalance_benchmark.py --quick   # bundled data, < 10 min
-    python benchmarks/imbalance_benchmark.py           # every series set in --data
+Per dataset and strategy the script reports mean ± std over resamples of
+balanced accuracy, macro-F1, minority recall, G-mean, accuracy, fit time and
+the number of fits that predicted a single class; then sklstm beside the
+published balanced accuracy (resample 0 / 30-resample mean) of InceptionTime,
+ResNet, MiniROCKET, ROCKET, HC2 and the best published method, and beside
+aeon's ``MiniRocketClassifier`` fitted here on the same resamples
+(``--baseline minirocket``, with the ratio of balanced accuracy and of fit
+time). It writes markdown, CSV and PNG files to ``--out``.
+
+    python benchmarks/imbalance_benchmark.py --quick --baseline minirocket
+    python benchmarks/imbalance_benchmark.py --baseline minirocket
 
 Quick mode uses the datasets that ship inside sklstm (ECG200, Earthquakes);
-the full mode every UCR/UEA dataset under ``--data`` (default
-``../shared/data``), falling back to the bundled ones when it is absent.
+the full mode every series set under ``--data`` (default ``../shared/data``),
+falling back to the bundled ones when it is absent. The text set is
+``sms_spam.py``'s.
 """
 
 import argparse
 import csv
-import re
+import json
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-from imblearn.metrics import geometric_mean_score
+import torch
 from imblearn.pipeline import Pipeline, make_pipeline
 from joblib import Parallel, delayed
-from sklearn.base import clone
-from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
-    f1_score,
-    recall_score,
+from protocol import (
+    SHARED,
+    evaluate,
+    load_published,
+    load_tasks,
+    provenance,
+    take,
 )
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.model_selection import (
     GridSearchCV,
-    RepeatedStratifiedKFold,
     StratifiedKFold,
     TunedThresholdClassifierCV,
 )
@@ -42,8 +54,6 @@ from tqdm.auto import tqdm
 
 from sklstm import LSTMSequenceClassifier
 from sklstm.augmentation import ChainAugmenter, GaussianNoise, TimeWarp
-from sklstm.datasets import load_earthquakes, load_ecg200, load_folder, load_wafer
-from sklstm.exceptions import CollapseWarning
 from sklstm.preprocessing import SequenceScaler
 from sklstm.resampling import (
     AugmentationSampler,
@@ -52,15 +62,14 @@ from sklstm.resampling import (
 )
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[1] / "shared" / "data"
-
-LSTM = dict(
-    hidden_size=32, max_epochs=30, learning_rate=3e-3, batch_size=32, n_threads=1
-)
+PUBLISHED_METHODS = ("InceptionTime", "ResNet", "MiniROCKET", "ROCKET", "HC2")
+# The recommended one-liner; every other strategy is measured against it.
+ONE_LINER = "class_weight='balanced'"
 
 
 def lstm(**extra):
-    return LSTMSequenceClassifier(**LSTM, **extra)
+    """The classifier at its defaults (one torch thread: fits run in parallel)."""
+    return LSTMSequenceClassifier(n_threads=1, **extra)
 
 
 def scaled(*steps):
@@ -88,8 +97,8 @@ def nested_search():
 
 # name -> (builder(binary, ragged) -> estimator, or a string saying why it is n/a)
 STRATEGIES = {
-    "plain": lambda b, r: scaled(lstm()),
-    "class_weight='balanced'": lambda b, r: scaled(lstm(class_weight="balanced")),
+    "defaults": lambda b, r: scaled(lstm()),
+    ONE_LINER: lambda b, r: scaled(lstm(class_weight="balanced")),
     "focal (alpha-balanced)": lambda b, r: scaled(
         lstm(loss="focal", class_weight="balanced")
     ),
@@ -113,150 +122,202 @@ STRATEGIES = {
     ),
     "nested search": lambda b, r: nested_search(),
 }
+DEFAULT_STRATEGIES = [ONE_LINER]
 
 
-def take(X, rows):
-    return X[rows] if isinstance(X, np.ndarray) else [X[i] for i in rows]
+class PadChannelsFirst(TransformerMixin, BaseEstimator):
+    """Sequences as the 3-D ``(n, channels, steps)`` array aeon expects:
+    zero-padded at the end (or cut) to the longest training length."""
+
+    def fit(self, X, y=None):
+        self.length_ = max(len(x) for x in X)
+        return self
+
+    def transform(self, X):
+        rows = [np.asarray(x, dtype=np.float32) for x in X]
+        rows = [x[:, None] if x.ndim == 1 else x for x in rows]
+        values = np.zeros((len(rows), self.length_, rows[0].shape[1]), np.float32)
+        for i, x in enumerate(rows):
+            values[i, : min(len(x), self.length_)] = x[: self.length_]
+        return values.transpose(0, 2, 1).copy()
 
 
-def run_fold(name, strategy, X, y, train, test, fold, seed):
-    """Fit one strategy on one fold; return its metrics."""
-    estimator = clone(strategy)
-    estimator.set_params(
-        **{k: seed for k in estimator.get_params() if k.endswith("random_state")}
+def minirocket():
+    """aeon's MiniRocketClassifier on the same sequences."""
+    from aeon.classification.convolution_based import MiniRocketClassifier
+
+    return make_pipeline(
+        PadChannelsFirst(), MiniRocketClassifier(n_jobs=1, random_state=0)
     )
-    minority = np.unique(y)[np.argmin(np.unique(y, return_counts=True)[1])]
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        estimator.fit(take(X, train), y[train])
-    fit_time = time.perf_counter() - start
-    pred = estimator.predict(take(X, test))
-    y_test = y[test]
-    return {
-        "dataset": name,
-        "fold": fold,
-        "balanced_accuracy": balanced_accuracy_score(y_test, pred),
-        "f1_macro": f1_score(y_test, pred, average="macro"),
-        "minority_recall": recall_score(
-            y_test, pred, labels=[minority], average="macro", zero_division=0
-        ),
-        "g_mean": geometric_mean_score(y_test, pred, average="multiclass"),
-        "accuracy": accuracy_score(y_test, pred),
-        "fit_time_s": fit_time,
-    }
 
 
-def published_best(references):
-    """Best published balanced accuracy per dataset from REFERENCES.md."""
-    if not references.is_file():
-        return {}
-    lines = [l for l in references.read_text().splitlines() if l.startswith("|")]
-    methods = [c.strip() for c in lines[0].strip("|").split("|")]
-    best = {}
-    for line in lines[2:]:
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        name = cells[0].split(" ")[0]
-        scores = {
-            method: float(m.group(1))
-            for method, cell in zip(methods, cells, strict=False)
-            if (m := re.search(r"\*\*([0-9.]+)\*\*", cell))
-        }
-        if scores:
-            method = max(scores, key=scores.get)
-            best[name] = (scores[method], method)
-    return best
+BASELINES = {"minirocket": minirocket}
+
+METRICS = (
+    "balanced_accuracy",
+    "f1_macro",
+    "minority_recall",
+    "g_mean",
+    "accuracy",
+    "fit_time_s",
+)
 
 
-def load_datasets(quick, data):
-    if quick:
-        return {"ECG200": load_ecg200(), "Earthquakes": load_earthquakes()}
-    if data.is_dir():
-        found = load_folder(data)
-        return {k: v for k, v in found.items() if not isinstance(v.X[0], str)}
-    return {
-        "ECG200": load_ecg200(),
-        "Earthquakes": load_earthquakes(),
-        "Wafer": load_wafer(),
-    }
-
-
-def summarise(results, strategy_names, datasets, best):
+def summarise(results, strategies, tasks):
+    """Mean ± std over resamples per dataset and strategy."""
     table = []
-    for name in datasets:
-        for strategy in strategy_names:
+    for name in tasks:
+        for strategy in strategies:
             rows = [
                 r for r in results if r["dataset"] == name and r["strategy"] == strategy
             ]
             if not rows:
                 continue
+            notes = [r["note"] for r in rows if "note" in r]
             summary = {
                 "dataset": name,
                 "strategy": strategy,
-                "note": rows[0].get("note", ""),
+                "protocol": "official" if tasks[name].official else "cv",
+                "note": notes[0] if len(notes) == len(rows) else "",
+                "n_fits": len(rows) - len(notes),
+                "failed_fits": len(notes),
+                "single_class_fits": sum(r.get("single_class", 0) for r in rows),
             }
-            for key in (
-                "balanced_accuracy",
-                "f1_macro",
-                "minority_recall",
-                "g_mean",
-                "accuracy",
-                "fit_time_s",
-            ):
+            for key in METRICS:
                 values = np.array([r[key] for r in rows if key in r], dtype=float)
                 summary[key] = values.mean() if len(values) else np.nan
                 summary[key + "_std"] = values.std() if len(values) else np.nan
-            summary["published_best_ba"] = best.get(name, (np.nan, ""))[0]
-            summary["published_best_method"] = best.get(name, (np.nan, ""))[1]
             table.append(summary)
     return table
 
 
-def markdown(table):
+def _cell(mean, std):
+    return "-" if mean != mean else f"{mean:.3f} ± {std:.3f}"
+
+
+def strategy_markdown(table):
     out = [
         "| dataset | strategy | balanced accuracy | macro-F1 | minority recall "
-        "| G-mean | accuracy | fit time (s) | best published BA |",
+        "| G-mean | accuracy | fit time (s) | single-class fits |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table:
-        published = (
-            f"{r['published_best_ba']:.3f} ({r['published_best_method']})"
-            if r["published_best_ba"] == r["published_best_ba"]
-            else "-"
-        )
+        name = r["dataset"] + (" (cv)" if r["protocol"] == "cv" else "")
         if r["note"]:
-            row = [r["dataset"], r["strategy"], r["note"], *[""] * 5, published]
-            out.append("| " + " | ".join(row) + " |")
+            out.append(f"| {name} | {r['strategy']} | {r['note']} |" + " |" * 6)
             continue
-        cells = [
-            f"{r[k]:.3f} ± {r[k + '_std']:.3f}"
-            for k in (
-                "balanced_accuracy",
-                "f1_macro",
-                "minority_recall",
-                "g_mean",
-                "accuracy",
-            )
-        ]
+        cells = [_cell(r[k], r[k + "_std"]) for k in METRICS[:-1]]
         out.append(
-            f"| {r['dataset']} | {r['strategy']} | {' | '.join(cells)} "
-            f"| {r['fit_time_s']:.1f} | {published} |"
+            f"| {name} | {r['strategy']} | {' | '.join(cells)} "
+            f"| {r['fit_time_s']:.1f} | {r['single_class_fits']}/{r['n_fits']} |"
         )
     return "\n".join(out)
 
 
-def plot_scores(table, path):
+def comparison(table, published, strategy, baseline):
+    """Rows of sklstm ``strategy`` beside the baseline and published figures."""
+    rows = []
+    for r in table:
+        if r["strategy"] != strategy or r["note"]:
+            continue
+        row = {
+            "dataset": r["dataset"],
+            "protocol": r["protocol"],
+            "sklstm": r["balanced_accuracy"],
+            "sklstm_std": r["balanced_accuracy_std"],
+            "sklstm_fit_s": r["fit_time_s"],
+        }
+        base = next(
+            (
+                b
+                for b in table
+                if b["dataset"] == r["dataset"] and b["strategy"] == baseline
+            ),
+            None,
+        )
+        if base is not None:
+            row["baseline"] = base["balanced_accuracy"]
+            row["baseline_std"] = base["balanced_accuracy_std"]
+            row["ba_ratio"] = r["balanced_accuracy"] / base["balanced_accuracy"]
+            row["fit_ratio"] = r["fit_time_s"] / base["fit_time_s"]
+        figures = published.get(r["dataset"], {}) if r["protocol"] == "official" else {}
+        for method in (*PUBLISHED_METHODS, "best"):
+            if method in figures:
+                row[f"{method}_r0"], row[f"{method}_mean30"] = figures[method][:2]
+        if "best" in figures:
+            row["best_method"] = figures["best"][2]
+        rows.append(row)
+    return rows
+
+
+def comparison_markdown(rows, strategy, baseline, n_resamples):
+    head = ["dataset", f"sklstm {strategy}"]
+    if baseline:
+        head += [f"{baseline} (this run)", "BA ratio", "fit-time ratio"]
+    head += [f"{m} r0 / mean30" for m in PUBLISHED_METHODS] + ["best published"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def pub(row, method):
+        if f"{method}_r0" not in row:
+            return "-"
+        return f"{row[f'{method}_r0']:.3f} / {row[f'{method}_mean30']:.3f}"
+
+    for row in rows:
+        name = row["dataset"] + (" (cv)" if row["protocol"] == "cv" else "")
+        cells = [name, _cell(row["sklstm"], row["sklstm_std"])]
+        if baseline:
+            cells += [
+                _cell(row.get("baseline", np.nan), row.get("baseline_std", np.nan)),
+                f"{row['ba_ratio']:.3f}" if "ba_ratio" in row else "-",
+                f"{row['fit_ratio']:.1f}" if "fit_ratio" in row else "-",
+            ]
+        cells += [pub(row, m) for m in PUBLISHED_METHODS]
+        best = pub(row, "best")
+        cells.append(best if best == "-" else f"{best} ({row['best_method']})")
+        out.append("| " + " | ".join(cells) + " |")
+
+    compared = [r for r in rows if "InceptionTime_mean30" in r]
+    if compared:
+        cells = [
+            f"**mean of {len(compared)} official-split sets**",
+            f"**{np.mean([r['sklstm'] for r in compared]):.3f}**",
+        ]
+        if baseline:
+            have = [r for r in compared if "baseline" in r]
+            cells += [
+                f"{np.mean([r['baseline'] for r in have]):.3f}" if have else "-",
+                "-",
+                "-",
+            ]
+        for method in (*PUBLISHED_METHODS, "best"):
+            cells.append(
+                f"{np.mean([r[f'{method}_r0'] for r in compared]):.3f} / "
+                f"{np.mean([r[f'{method}_mean30'] for r in compared]):.3f}"
+            )
+        out.append("| " + " | ".join(cells) + " |")
+    out.append(
+        f"\nsklstm and {baseline or 'the baseline'}: mean ± std over "
+        f"{n_resamples} resamples of the published protocol (resample 0 = official "
+        "split). Published: balanced accuracy on resample 0 / mean over 30 "
+        "resamples (Middlehurst, Schäfer & Bagnall 2024). (cv): no official test "
+        "file here, stratified CV of the train file; not comparable with the "
+        "published figures and left out of the mean."
+    )
+    return "\n".join(out)
+
+
+def plot_scores(table, published, path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     datasets = list(dict.fromkeys(r["dataset"] for r in table))
-    strategies = list(dict.fromkeys(r["strategy"] for r in table))
-    fig, ax = plt.subplots(figsize=(max(6, 2.2 * len(datasets)), 5.5))
+    strategies = list(dict.fromkeys(r["strategy"] for r in table if not r["note"]))
+    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(datasets)), 5.5))
     width = 0.8 / len(strategies)
     for i, strategy in enumerate(strategies):
-        means, stds, xs = [], [], []
+        xs, means, stds = [], [], []
         for j, name in enumerate(datasets):
             row = next(
                 (
@@ -272,56 +333,42 @@ def plot_scores(table, path):
                 stds.append(row["balanced_accuracy_std"])
         ax.bar(xs, means, width, yerr=stds, label=strategy, capsize=2)
     for j, name in enumerate(datasets):
-        ref = next(r["published_best_ba"] for r in table if r["dataset"] == name)
-        if ref == ref:
-            ax.hlines(ref, j - 0.45, j + 0.45, colors="k", linestyles="--")
-    ax.set_xticks(range(len(datasets)), datasets)
+        official = next(r["protocol"] for r in table if r["dataset"] == name)
+        figures = published.get(name, {}) if official == "official" else {}
+        for method, style in (("InceptionTime", "--"), ("MiniROCKET", ":")):
+            if method in figures:
+                ax.hlines(figures[method][1], j - 0.45, j + 0.45, "k", style)
+    ax.plot([], [], "k--", label="published InceptionTime (mean30)")
+    ax.plot([], [], "k:", label="published MiniROCKET (mean30)")
+    ax.set_xticks(range(len(datasets)), datasets, rotation=30, ha="right")
     lowest = min(r["balanced_accuracy"] for r in table if not r["note"])
     ax.set_ylim(min(0.4, np.floor(lowest * 10) / 10), 1.0)
-    ax.axhline(0.5, color="grey", lw=0.5)
-    ax.set_ylabel("balanced accuracy (mean ± std over folds)")
-    ax.set_title("sklstm strategies; dashed: best published balanced accuracy")
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.08))
+    ax.set_ylabel("balanced accuracy (mean ± std over resamples)")
+    ax.set_title("Published protocol: official split + stratified resamples")
+    ax.legend(fontsize=7, ncol=3, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def plot_history(dataset, name, path, seed=0):
-    """Per-epoch history of plain vs class-weighted training on one fold."""
+def plot_history(histories, name, path):
+    """Per-epoch training history of the first resample: minority recall and
+    the share of predictions on one class, for each strategy."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    X, y = dataset.X, dataset.y
-    train, _ = next(StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y))
-    X_train = SequenceScaler().fit_transform(take(X, train))
-    minority = np.unique(y)[np.argmin(np.unique(y, return_counts=True)[1])]
-    minority = minority.item() if hasattr(minority, "item") else minority
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for label, extra in (
-        ("plain", {}),
-        ("class_weight='balanced'", {"class_weight": "balanced"}),
-    ):
-        clf = LSTMSequenceClassifier(
-            **dict(LSTM, n_threads=None),
-            early_stopping=True,
-            n_iter_no_change=LSTM["max_epochs"],
-            random_state=seed,
-            **extra,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CollapseWarning)
-            clf.fit(X_train, y[train])
-        epochs = [h["epoch"] for h in clf.history_]
+    for strategy, (history, minority) in histories.items():
+        epochs = [h["epoch"] for h in history]
         axes[0].plot(
-            epochs, [h["valid_recall"][minority] for h in clf.history_], label=label
+            epochs, [h["train_recall"][minority] for h in history], label=strategy
         )
         axes[1].plot(
-            epochs, [h["valid_majority_share"] for h in clf.history_], label=label
+            epochs, [h["train_majority_share"] for h in history], label=strategy
         )
-    axes[0].set_title(f"{name}: validation recall of minority class {minority!r}")
+    axes[0].set_title(f"{name}: training recall of the minority class")
     axes[1].set_title("share of predictions on the most-predicted class")
     for ax in axes:
         ax.set_xlabel("epoch")
@@ -332,54 +379,102 @@ def plot_history(dataset, name, path, seed=0):
     plt.close(fig)
 
 
+def run(name, strategy, estimator, X, y, train, test, resample, keep_history):
+    """One fit; a failure becomes a note in the table instead of ending the run."""
+    torch.set_num_threads(1)
+    try:
+        if strategy in BASELINES:
+            # Compile numba's kernels outside the timed fit: two rows per class.
+            rows = np.concatenate([train[y[train] == c][:2] for c in np.unique(y)])
+            clone(estimator).fit(take(X, rows), y[rows])
+        out = evaluate(estimator, X, y, train, test, seed=resample)
+    except Exception as error:
+        return dict(dataset=name, strategy=strategy, note=f"failed: {error!r}")
+    out.update(dataset=name, strategy=strategy, resample=resample)
+    if keep_history:
+        model = out.pop("estimator")[-1]
+        labels, counts = np.unique(y[train], return_counts=True)
+        minority = labels[np.argmin(counts)].item()
+        out["history"] = (model.history_, minority)
+    else:
+        out.pop("estimator")
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="bundled data, 3 folds")
+    parser.add_argument("--quick", action="store_true", help="bundled data only")
     parser.add_argument("--data", type=Path, default=SHARED)
-    parser.add_argument("--folds", type=int)
-    parser.add_argument("--repeats", type=int)
+    parser.add_argument("--datasets", nargs="*", help="only these datasets")
+    parser.add_argument("--resamples", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "results")
-    parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES))
+    parser.add_argument(
+        "--strategies", nargs="*", default=DEFAULT_STRATEGIES, choices=STRATEGIES
+    )
+    parser.add_argument("--baseline", choices=BASELINES)
     args = parser.parse_args()
-    folds = args.folds or (3 if args.quick else 5)
-    repeats = args.repeats or 1
     mode = "quick" if args.quick else "full"
-    datasets = load_datasets(args.quick, args.data)
-    best = published_best(args.data / "REFERENCES.md")
+    tasks = load_tasks(args.quick, args.data)
+    if args.datasets:
+        tasks = {k: v for k, v in tasks.items() if k in args.datasets}
+    published = load_published()
+    history_set = "Earthquakes" if "Earthquakes" in tasks else next(iter(tasks))
 
-    tasks, results = [], []
-    cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=0)
-    for name, dataset in datasets.items():
-        X, y = dataset.X, dataset.y
+    jobs, results = [], []
+    strategies = list(args.strategies) + ([args.baseline] if args.baseline else [])
+    for name, task in tasks.items():
+        X, y = task.X, task.y
         binary, ragged = len(np.unique(y)) == 2, not isinstance(X, np.ndarray)
-        counts = np.unique(y, return_counts=True)[1]
-        print(f"{name}: {len(y)} sequences, class counts {counts.tolist()}")
-        splits = list(cv.split(np.zeros(len(y)), y))
-        for strategy in args.strategies:
-            built = STRATEGIES[strategy](binary, ragged)
+        counts = np.unique(task.y_train, return_counts=True)[1]
+        print(
+            f"{name}: {len(y)} sequences, train class counts {counts.tolist()}"
+            + ("" if task.official else " (no official test file: stratified CV)")
+        )
+        for strategy in strategies:
+            if strategy in BASELINES:
+                built = BASELINES[strategy]()
+            else:
+                built = STRATEGIES[strategy](binary, ragged)
             if isinstance(built, str):
                 results.append({"dataset": name, "strategy": strategy, "note": built})
                 continue
-            for fold, (train, test) in enumerate(splits):
-                tasks.append(
+            for k, (train, test) in enumerate(task.splits(args.resamples)):
+                keep = name == history_set and k == 0 and strategy in STRATEGIES
+                # A fit's cost: max_steps batches of the sequence length;
+                # the baseline's is small.
+                cost = 0 if strategy in BASELINES else (30 if ragged else X.shape[1])
+                jobs.append(
                     (
-                        strategy,
-                        delayed(run_fold)(name, built, X, y, train, test, fold, fold),
+                        cost,
+                        delayed(run)(name, strategy, built, X, y, train, test, k, keep),
                     )
                 )
-    print(f"{len(tasks)} fits ({folds}-fold x {repeats}) on {args.jobs} processes")
+    # Longest fits first, so that the processes finish together.
+    jobs = [job for _, job in sorted(jobs, key=lambda job: -job[0])]
+    print(f"{len(jobs)} fits ({args.resamples} resamples) on {args.jobs} processes")
     start = time.perf_counter()
-    strategies_of = [s for s, _ in tasks]
-    outputs = Parallel(n_jobs=args.jobs, return_as="generator")(t for _, t in tasks)
-    for strategy, out in tqdm(
-        zip(strategies_of, outputs, strict=True), total=len(tasks)
-    ):
-        results.append(dict(out, strategy=strategy))
+    histories = {}
+    outputs = Parallel(n_jobs=args.jobs, return_as="generator_unordered")(jobs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / f"imbalance_{mode}_fits.jsonl").open("w") as log:
+        for out in tqdm(outputs, total=len(jobs)):
+            if "history" in out:
+                histories[out["strategy"]] = out.pop("history")
+            results.append(out)
+            log.write(json.dumps(out, default=float) + "\n")
+            log.flush()
     elapsed = time.perf_counter() - start
 
-    table = summarise(results, args.strategies, datasets, best)
-    text = markdown(table)
+    table = summarise(results, strategies, tasks)
+    rows = comparison(table, published, ONE_LINER, args.baseline)
+    text = "\n\n".join(
+        [
+            provenance(len(jobs), elapsed, args.jobs),
+            strategy_markdown(table),
+            comparison_markdown(rows, ONE_LINER, args.baseline, args.resamples),
+        ]
+    )
     print()
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -388,15 +483,10 @@ def main():
         writer = csv.DictWriter(f, fieldnames=list(table[0]))
         writer.writeheader()
         writer.writerows(table)
-    plot_scores(table, args.out / f"imbalance_{mode}_balanced_accuracy.png")
-    history_set = "Earthquakes" if "Earthquakes" in datasets else next(iter(datasets))
-    plot_history(
-        datasets[history_set], history_set, args.out / f"imbalance_{mode}_history.png"
-    )
-    print(
-        f"\n{len(tasks)} fits in {elapsed:.0f} s; "
-        f"written to {args.out}/imbalance_{mode}.*"
-    )
+    plot_scores(table, published, args.out / f"imbalance_{mode}_balanced_accuracy.png")
+    if histories:
+        plot_history(histories, history_set, args.out / f"imbalance_{mode}_history.png")
+    print(f"\nwritten to {args.out}/imbalance_{mode}.*")
 
 
 if __name__ == "__main__":

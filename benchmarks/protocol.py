@@ -1,0 +1,218 @@
+"""The published protocol of the UCR/UEA "bake off" results, and their figures.
+
+Resample 0 is the archive's official TRAIN/TEST split. Resample ``k > 0``
+pools TRAIN then TEST, takes one ``numpy.random.RandomState(k)`` and, for each
+class in sorted label order, shuffles that class's pooled indices and takes
+the official train count of that class as training rows; the rest are test
+rows. This is ``stratified_resample_data`` of ``tsml-eval``, which produced
+the 30 resamples behind the published figures (Middlehurst, Schäfer & Bagnall
+2024, "Bake off redux"), so a score over resamples 0..K-1 compares like with
+like with ``published_balanced_accuracy.csv``.
+"""
+
+import csv
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from imblearn.metrics import geometric_mean_score
+from sklearn.base import clone
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    recall_score,
+)
+from sklearn.model_selection import StratifiedKFold
+
+from sklstm.datasets import load_earthquakes, load_ecg200, load_folder, load_wafer
+from sklstm.exceptions import CollapseWarning
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[1] / "shared" / "data"
+PUBLISHED = HERE / "published_balanced_accuracy.csv"
+
+
+def published_resample(y_train, y_test, k):
+    """Row indices ``(train, test)`` of resample ``k`` into TRAIN + TEST pooled.
+
+    Parameters
+    ----------
+    y_train, y_test : array-like of shape (n_train,), (n_test,)
+        Labels of the official TRAIN and TEST files.
+    k : int
+        Resample number; 0 is the official split.
+
+    Returns
+    -------
+    train, test : ndarray of int
+        Indices into the pooled data (TRAIN rows first). Every class keeps its
+        official number of training rows.
+    """
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    n_train = len(y_train)
+    if k == 0:
+        return np.arange(n_train), np.arange(n_train, n_train + len(y_test))
+    pooled = np.concatenate([y_train, y_test])
+    rng = np.random.RandomState(k)
+    labels, counts = np.unique(y_train, return_counts=True)
+    missing = np.setdiff1d(np.unique(y_test), labels)
+    if len(missing):
+        raise ValueError(f"Test labels {missing.tolist()} have no training rows.")
+    train, test = [], []
+    for label, count in zip(labels, counts, strict=True):
+        rows = np.flatnonzero(pooled == label)
+        rng.shuffle(rows)
+        train.append(rows[:count])
+        test.append(rows[count:])
+    return np.concatenate(train), np.concatenate(test)
+
+
+def load_published(path=PUBLISHED):
+    """``{dataset: {classifier: (resample-0 figure, 30-resample mean)}}``.
+
+    The ``best:<name>`` rows are stored under ``"best"`` as
+    ``(resample-0 figure, 30-resample mean, name)``.
+    """
+    table = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            scores = (
+                float(row["balanced_accuracy_resample0"]),
+                float(row["balanced_accuracy_mean30"]),
+            )
+            method = row["classifier"]
+            if method.startswith("best:"):
+                table.setdefault(row["dataset"], {})["best"] = (
+                    *scores,
+                    method.removeprefix("best:"),
+                )
+            else:
+                table.setdefault(row["dataset"], {})[method] = scores
+    return table
+
+
+class Task(NamedTuple):
+    """One dataset as the protocol sees it.
+
+    ``X`` pools TRAIN then TEST; ``y_train``/``y_test`` are the official
+    files' labels. ``y_test`` is None where no official TEST file exists (the
+    bundled Wafer TRAIN file): such a set is split by stratified K-fold CV of
+    the pool instead, which is not the published protocol.
+    """
+
+    X: object
+    y_train: np.ndarray
+    y_test: np.ndarray | None
+
+    @property
+    def y(self):
+        if self.y_test is None:
+            return self.y_train
+        return np.concatenate([self.y_train, self.y_test])
+
+    @property
+    def official(self):
+        return self.y_test is not None
+
+    def splits(self, n_resamples):
+        """``n_resamples`` pairs of (train, test) row indices into ``X``."""
+        if self.official:
+            return [
+                published_resample(self.y_train, self.y_test, k)
+                for k in range(n_resamples)
+            ]
+        cv = StratifiedKFold(max(n_resamples, 2), shuffle=True, random_state=0)
+        return list(cv.split(np.zeros(len(self.y)), self.y))[:n_resamples]
+
+
+def _pool(X_train, X_test):
+    if (
+        isinstance(X_train, np.ndarray)
+        and isinstance(X_test, np.ndarray)
+        and X_train.shape[1:] == X_test.shape[1:]
+    ):
+        return np.concatenate([X_train, X_test])
+    return [*X_train, *X_test]
+
+
+def load_tasks(quick, data):
+    """Series datasets by name: the bundled ones in quick mode (or when
+    ``data`` is no folder), else every series set under ``data``."""
+    if quick or data is None or not Path(data).is_dir():
+        found = {
+            "ECG200": load_ecg200,
+            "Earthquakes": load_earthquakes,
+        }
+        tasks = {}
+        for name, load in found.items():
+            X_train, y_train = load(subset="train", return_X_y=True)
+            X_test, y_test = load(subset="test", return_X_y=True)
+            tasks[name] = Task(_pool(X_train, X_test), y_train, y_test)
+        if not quick:
+            X, y = load_wafer(return_X_y=True)
+            tasks["Wafer"] = Task(X, y, None)
+        return tasks
+    train = load_folder(data, subset="train")
+    test = load_folder(data, subset="test")
+    tasks = {}
+    for name, dataset in train.items():
+        if isinstance(dataset.X[0], str):
+            continue  # text: benchmarks/sms_spam.py
+        if name in test:
+            tasks[name] = Task(_pool(dataset.X, test[name].X), dataset.y, test[name].y)
+        else:
+            tasks[name] = Task(dataset.X, dataset.y, None)
+    return tasks
+
+
+def take(X, rows):
+    return X[rows] if isinstance(X, np.ndarray) else [X[i] for i in rows]
+
+
+def evaluate(estimator, X, y, train, test, seed):
+    """Fit a clone of ``estimator`` (every ``random_state`` set to ``seed``) on
+    rows ``train``, score rows ``test``; return the metrics, the fit time and
+    the fitted estimator."""
+    estimator = clone(estimator)
+    estimator.set_params(
+        **{k: seed for k in estimator.get_params() if k.endswith("random_state")}
+    )
+    labels, counts = np.unique(y[train], return_counts=True)
+    minority = labels[np.argmin(counts)]
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        estimator.fit(take(X, train), y[train])
+    fit_time = time.perf_counter() - start
+    pred = estimator.predict(take(X, test))
+    y_test = y[test]
+    return {
+        "balanced_accuracy": balanced_accuracy_score(y_test, pred),
+        "f1_macro": f1_score(y_test, pred, average="macro"),
+        "minority_recall": recall_score(
+            y_test, pred, labels=[minority], average="macro", zero_division=0
+        ),
+        "g_mean": geometric_mean_score(y_test, pred, average="multiclass"),
+        "accuracy": accuracy_score(y_test, pred),
+        "single_class": len(np.unique(pred)) == 1,
+        "fit_time_s": fit_time,
+        "estimator": estimator,
+    }
+
+
+def provenance(n_fits, seconds, jobs):
+    """The command line and machine that produced a table, as one sentence."""
+    import torch
+
+    command = "python " + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__}, {jobs} fits in parallel, 1 thread each"
+    )
+    return f"`{command}`: {n_fits} fits in {seconds:.0f} s on {machine}."
