@@ -32,6 +32,8 @@ from sklstm._network import LSTMNetwork
 from sklstm.exceptions import CollapseWarning
 
 STEPS, CHANNELS = 50, 4
+# The network and batch size of the recorded results (benchmarks/results/scale.md).
+LSTM = dict(hidden_size=16, batch_size=32, fcn_width=None)
 
 
 def rss_anon_mb():
@@ -67,16 +69,14 @@ def one_memory_run(path, mmap):
     warm = rng.normal(size=(64, STEPS, CHANNELS)).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CollapseWarning)
-        LSTMSequenceClassifier(hidden_size=16, max_epochs=1).fit(
-            warm, np.arange(64) % 2
-        )
+        LSTMSequenceClassifier(**LSTM, max_epochs=1).fit(warm, np.arange(64) % 2)
         baseline = rss_anon_mb()
         sampler = PeakSampler()
         sampler.start()
         X = np.load(path, mmap_mode="r" if mmap else None)
         y = np.arange(len(X)) % 2
         start = time.perf_counter()
-        clf = LSTMSequenceClassifier(hidden_size=16, max_epochs=1, batch_size=256)
+        clf = LSTMSequenceClassifier(**dict(LSTM, batch_size=256), max_epochs=1)
         clf.fit(X, y).predict_proba(X)
         elapsed = time.perf_counter() - start
     peak = sampler.stop()
@@ -169,7 +169,7 @@ def bucketing_part(n, epochs, repeats):
             for repeat in range(repeats):
                 padded.append(0)
                 clf = LSTMSequenceClassifier(
-                    hidden_size=16,
+                    **LSTM,
                     max_epochs=epochs,
                     bucket_by_length=bucket,
                     random_state=repeat,

@@ -32,7 +32,9 @@ DATA = (
     / "SMSSpamCollection"
 )
 
-LSTM = dict(embedding_dim=32, hidden_size=32, max_epochs=6, learning_rate=3e-3)
+LSTM = dict(
+    embedding_dim=32, hidden_size=32, max_epochs=6, batch_size=32, learning_rate=3e-3
+)
 STRATEGIES = {
     "plain": lambda: [LSTMSequenceClassifier(**LSTM, random_state=0)],
     "class_weight='balanced'": lambda: [

@@ -85,6 +85,7 @@ def sklstm_run(X, y):
         learning_rate=SETTINGS["lr"],
         lr_schedule="constant",
         clip_grad_norm=None,
+        fcn_width=None,  # the hand-written loop's network: the LSTM alone
         random_state=0,
     )
     start = time.perf_counter()

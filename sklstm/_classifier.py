@@ -45,6 +45,9 @@ from sklstm._training import (
 )
 from sklstm.exceptions import CollapseWarning, TrainingDivergedError
 
+# Filters of the FCN branch's first block with fcn_width='auto' (real values).
+FCN_WIDTH = 64
+
 _OPTIMIZERS = {
     "adam": lambda params, est: torch.optim.Adam(
         params, lr=est.learning_rate, weight_decay=est.weight_decay
@@ -97,18 +100,16 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Kernel size of the front end's convolutions.
     conv_stride : int, default=2
         Stride of the front end's convolutions.
-    fcn_width : int or None, default=None
-        Add the fully convolutional branch of LSTM-FCN (Karim et al. 2018)
-        beside the LSTM: three Conv1d + BatchNorm + ReLU blocks of
-        ``fcn_width``, ``2 * fcn_width`` and ``fcn_width`` filters (kernels 8, 5,
-        3) on the input, globally average-pooled over real steps and
-        concatenated with the LSTM summary before the head. The paper uses 128;
-        ``fcn_width=32`` with the default one-cycle schedule is the best
-        configuration of ``benchmarks/accuracy_benchmark.py`` on the UCR/UEA
-        suite, at 2-4x the fit time. It is not the default because on short,
-        noisy series its extra capacity overfits: on the seeded 95/5 task of
-        the test suite it cut the minority recall that ``class_weight`` restores
-        from 0.60-0.75 to 0.13-0.31. None: no branch.
+    fcn_width : int, 'auto' or None, default='auto'
+        The fully convolutional branch of LSTM-FCN (Karim et al. 2018) beside
+        the LSTM: three Conv1d + BatchNorm + ReLU blocks of ``fcn_width``,
+        ``2 * fcn_width`` and ``fcn_width`` filters (kernels 8, 5, 3) on the
+        input, globally average-pooled over real steps (batch statistics count
+        real steps only) and concatenated with the LSTM summary before the
+        head. ``'auto'``: 64 for real-valued input, no branch for token ids
+        (``embedding_dim``). The branch learns local shapes that an LSTM reading
+        a long series step by step forgets; see "Defaults on real series" in
+        the README for what it adds on the UCR suite. None: no branch.
     normalize : {None, 'sequence'}, default=None
         ``'sequence'``: z-normalise each sequence, per channel over its real
         steps (as the UCR archive prepares its series), in ``fit`` and
@@ -120,11 +121,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         vocabulary is the set of ids seen in ``fit`` (``vocabulary_``), and ids
         not seen there share one out-of-vocabulary embedding (zeros) at
         prediction. ``None``: X holds real-valued features.
-    max_epochs : int, default=30
+    max_epochs : int or None, default=None
         Passes over the training data in one ``fit`` (fewer with early
-        stopping).
-    batch_size : int, default=32
+        stopping). ``None``: as many whole epochs as ``max_steps`` needs.
+    max_steps : int, default=1000
+        The training budget in optimizer steps when ``max_epochs`` is None:
+        ``fit`` runs ``ceil(max_steps / batches per epoch)`` epochs, so 30
+        training sequences get hundreds of epochs and 30000 get a few. Ignored
+        when ``max_epochs`` is set.
+    batch_size : int, default=16
         Sequences per gradient step; prediction uses batches of the same size.
+        Small batches give small training sets many steps per epoch (the
+        choice of the FCN and ResNet baselines of Wang et al. 2017).
     learning_rate : float, default=3e-3
         Step size of the optimizer (the peak of a schedule).
     lr_schedule : {'constant', 'cosine', 'onecycle'}, default='onecycle'
@@ -206,10 +214,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         callable ``scorer(estimator, X, y)`` (higher is better).
     warm_start : bool, default=False
         When True, ``fit`` continues training the existing network (and
-        optimizer state) for ``max_epochs`` more epochs instead of starting
-        anew. The classes must stay the same; the network's shape parameters
-        are those of the first fit, while ``learning_rate``, ``weight_decay``,
-        ``momentum`` and ``optimizer`` take their current values.
+        optimizer state) for another ``max_epochs`` epochs (or ``max_steps``
+        steps) instead of starting anew. The classes must stay the same; the
+        network's shape parameters are those of the first fit, while
+        ``learning_rate``, ``weight_decay``, ``momentum`` and ``optimizer``
+        take their current values.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where the network runs; ``'auto'`` picks ``'cuda'`` when available.
     n_threads : int or None, default=None
@@ -318,10 +327,15 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "conv_channels": [Interval(Integral, 1, None, closed="left")],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "conv_stride": [Interval(Integral, 1, None, closed="left")],
-        "fcn_width": [Interval(Integral, 1, None, closed="left"), None],
+        "fcn_width": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
         "normalize": [StrOptions({"sequence"}), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "cosine", "onecycle"})],
@@ -363,11 +377,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         conv_channels=32,
         conv_kernel_size=5,
         conv_stride=2,
-        fcn_width=None,
+        fcn_width="auto",
         normalize=None,
         embedding_dim=None,
-        max_epochs=30,
-        batch_size=32,
+        max_epochs=None,
+        max_steps=1000,
+        batch_size=16,
         learning_rate=3e-3,
         lr_schedule="onecycle",
         warmup_fraction=0.1,
@@ -408,6 +423,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.normalize = normalize
         self.embedding_dim = embedding_dim
         self.max_epochs = max_epochs
+        self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.lr_schedule = lr_schedule
@@ -463,7 +479,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             y,
             sample_weight,
             warm=warm,
-            n_epochs=self.max_epochs,
+            n_epochs=self.max_epochs,  # None: from max_steps
             early_stopping=self.early_stopping,
             classes=None,
             lr_schedule=self.lr_schedule,
@@ -644,6 +660,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             balanced_batches=self.balanced_batches,
             bucket_by_length=self.bucket_by_length,
         )
+        steps_per_epoch = -(-len(train_rows) // self.batch_size)
+        if n_epochs is None:
+            n_epochs = -(-self.max_steps // steps_per_epoch)
         seed = rng.randint(np.iinfo(np.int32).max)
         config.generator = make_generator(seed, device)
         history = list(self.history_) if warm else []
@@ -658,7 +677,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             config.scheduler = make_scheduler(
                 optimizer,
                 lr_schedule,
-                total_steps=n_epochs * -(-len(train_rows) // self.batch_size),
+                total_steps=n_epochs * steps_per_epoch,
                 warmup_fraction=self.warmup_fraction,
             )
             try:
@@ -805,6 +824,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         return train_rows, valid_rows
 
     def _build_module(self, n_classes):
+        width = self.fcn_width
+        if width == "auto":
+            width = FCN_WIDTH if self.embedding_dim is None else None
         return LSTMNetwork(
             n_channels=self.n_channels_,
             n_classes=n_classes,
@@ -821,9 +843,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             conv_channels=self.conv_channels,
             conv_kernel_size=self.conv_kernel_size,
             conv_stride=self.conv_stride,
-            fcn_widths=None
-            if self.fcn_width is None
-            else (self.fcn_width, 2 * self.fcn_width, self.fcn_width),
+            fcn_widths=None if width is None else (width, 2 * width, width),
         )
 
     def _resume(self, device):

@@ -46,6 +46,8 @@ class ConvFrontEnd(nn.Module):
     def forward(self, x, lengths):
         """``x`` (batch, steps, channels) -> (batch, steps', channels'), lengths'."""
         x = x.transpose(1, 2)
+        if lengths is not None:
+            x = x * real_steps(lengths, x.shape[2], x.device)[:, None, :]
         for conv in self.convs:
             x = torch.relu(conv(x))
             if lengths is not None:
@@ -54,11 +56,38 @@ class ConvFrontEnd(nn.Module):
         return x.transpose(1, 2), lengths
 
 
+def _batch_norm(norm, x, mask):
+    """``norm`` (a BatchNorm1d) over ``x`` (batch, channels, steps), whose
+    training statistics count only the real steps of ``mask`` (batch, 1, steps)
+    or, without one, every step."""
+    if not norm.training:
+        return norm(x)
+    count = x.shape[0] * x.shape[2] if mask is None else int(mask.sum())
+    if count <= 1:
+        # A lone value has no batch statistics: use the running ones.
+        return F.batch_norm(
+            x, norm.running_mean, norm.running_var, norm.weight, norm.bias
+        )
+    if mask is None or count == mask.numel():
+        return norm(x)
+    weights = mask.to(x.dtype)
+    mean = (x * weights).sum(dim=(0, 2)) / count
+    centred = x - mean[None, :, None]
+    var = (centred.square() * weights).sum(dim=(0, 2)) / count
+    with torch.no_grad():
+        norm.num_batches_tracked += 1
+        norm.running_mean.lerp_(mean, norm.momentum)
+        norm.running_var.lerp_(var * count / (count - 1), norm.momentum)
+    scale = norm.weight / torch.sqrt(var + norm.eps)
+    return centred * scale[None, :, None] + norm.bias[None, :, None]
+
+
 class FCNBranch(nn.Module):
     """The fully convolutional branch of LSTM-FCN (Karim et al. 2018).
 
     Three blocks of Conv1d ("same" padding, kernels 8, 5, 3) + BatchNorm + ReLU,
-    then global average pooling over each sequence's real steps.
+    then global average pooling over each sequence's real steps. Batch
+    statistics count real steps only, so padding does not move training.
     """
 
     def __init__(self, in_channels, widths):
@@ -84,17 +113,11 @@ class FCNBranch(nn.Module):
         mask = None
         if lengths is not None:
             mask = real_steps(lengths, x.shape[2], x.device)[:, None, :]
+            x = x * mask  # whatever the padding holds, the kernels read zeros
         for block in self.blocks:
-            x = block["conv"](block["pad"](x))
-            norm = block["norm"]
-            if self.training and x.shape[0] * x.shape[2] == 1:
-                # A lone value has no batch statistics: use the running ones.
-                x = F.batch_norm(
-                    x, norm.running_mean, norm.running_var, norm.weight, norm.bias
-                )
-            else:
-                x = norm(x)
-            x = torch.relu(x)
+            x = torch.relu(
+                _batch_norm(block["norm"], block["conv"](block["pad"](x)), mask)
+            )
             if mask is not None:
                 x = x * mask
         if mask is None:

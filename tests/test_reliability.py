@@ -48,7 +48,7 @@ def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch, early_stopping):
     # 120 rows (108 with a split) in batches of 32: 4 batches per epoch; stop in
     # the middle of epoch 4.
     interrupt_after(monkeypatch, 14)
-    clf = LSTMSequenceClassifier(**FAST, early_stopping=early_stopping)
+    clf = LSTMSequenceClassifier(**FAST, batch_size=32, early_stopping=early_stopping)
     with pytest.raises(KeyboardInterrupt, match="interrupted in epoch 4"):
         clf.fit(X, y)
     monkeypatch.undo()
