@@ -64,6 +64,21 @@ _OPTIMIZERS = {
 }
 
 
+def _check_declared_classes(classes, y):
+    """The sorted unique ``classes`` of ``partial_fit``, checked against ``y``."""
+    classes = np.asarray(classes)
+    if classes.dtype.kind == "f" and not np.all(np.isfinite(classes)):
+        raise ValueError(f"classes must be finite labels; got {classes.tolist()!r}.")
+    textual = {isinstance(c, str) for c in classes.tolist()}
+    y_textual = {isinstance(c, str) for c in np.asarray(y).tolist()}
+    if len(textual) > 1 or (y_textual and textual != y_textual):
+        raise ValueError(
+            f"classes {classes.tolist()!r} must be labels of one type, the type of "
+            f"y ({np.asarray(y).dtype})."
+        )
+    return np.unique(classes)
+
+
 class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     """Sequence classifier that trains a PyTorch LSTM.
 
@@ -134,7 +149,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Small batches give small training sets many steps per epoch (the
         choice of the FCN and ResNet baselines of Wang et al. 2017).
     learning_rate : float, default=3e-3
-        Step size of the optimizer (the peak of a schedule).
+        Step size of the optimizer (the peak of a schedule), in (0, 1000].
     lr_schedule : {'constant', 'cosine', 'onecycle'}, default='onecycle'
         Learning rate over the batches of one ``fit``: ``'cosine'`` rises
         linearly for ``warmup_fraction`` of the steps, then follows a cosine to
@@ -337,7 +352,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "max_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, 1e3, closed="right")],
         "lr_schedule": [StrOptions({"constant", "cosine", "onecycle"})],
         "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
@@ -752,7 +767,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 )
             return self.classes_
         if classes is not None:
-            classes = np.unique(classes)
+            classes = _check_declared_classes(classes, y)
             unknown = np.setdiff1d(seen, classes)
             if len(unknown):
                 raise ValueError(f"y contains labels {unknown!r} not in classes.")
@@ -779,6 +794,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 per_class = np.zeros(n_classes)
                 per_class[present] = len(y_encoded) / (present.sum() * counts[present])
             else:
+                for label, weight in self.class_weight.items():
+                    if not (isinstance(weight, Real) and 0 <= weight < np.inf):
+                        raise ValueError(
+                            f"class_weight[{label!r}] = {weight!r}: class weights "
+                            "must be finite and non-negative."
+                        )
                 per_class = compute_class_weight(
                     self.class_weight, classes=classes, y=classes[y_encoded]
                 )
@@ -824,25 +845,29 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         return train_rows, valid_rows
 
     def _build_module(self, n_classes):
+        # Integral parameters may be numpy integers (GridSearchCV over an
+        # array passes np.int64); torch's layers accept Python ints only.
         width = self.fcn_width
         if width == "auto":
             width = FCN_WIDTH if self.embedding_dim is None else None
+        width = None if width is None else int(width)
+        embedding_dim = None if self.embedding_dim is None else int(self.embedding_dim)
         return LSTMNetwork(
             n_channels=self.n_channels_,
             n_classes=n_classes,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
+            hidden_size=int(self.hidden_size),
+            num_layers=int(self.num_layers),
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             pooling=self.pooling,
             n_embeddings=None
             if self.embedding_dim is None
             else len(self.vocabulary_) + 2,
-            embedding_dim=self.embedding_dim,
-            conv_layers=self.conv_layers,
-            conv_channels=self.conv_channels,
-            conv_kernel_size=self.conv_kernel_size,
-            conv_stride=self.conv_stride,
+            embedding_dim=embedding_dim,
+            conv_layers=int(self.conv_layers),
+            conv_channels=int(self.conv_channels),
+            conv_kernel_size=int(self.conv_kernel_size),
+            conv_stride=int(self.conv_stride),
             fcn_widths=None if width is None else (width, 2 * width, width),
         )
 

@@ -242,7 +242,14 @@ def validate_sequences(
         The validated targets, when ``y`` was given.
     """
     name = type(estimator).__name__
-    if is_ragged(X):
+    # At prediction a list of arrays may have any lengths, equal or not.
+    listed = (
+        not reset
+        and isinstance(X, (list, tuple))
+        and len(X) > 0
+        and all(isinstance(x, np.ndarray) for x in X)
+    )
+    if listed or is_ragged(X):
         rows = check_ragged_rows(X, dtype, ensure_all_finite)
         layout = Layout(True, type(X), np.ndim(X[0]))
         sequences = pad(rows)
@@ -259,14 +266,22 @@ def validate_sequences(
     else:
         if (
             not reset
-            and getattr(X, "ndim", None) == 3
+            and getattr(X, "ndim", None) in (2, 3)
             and hasattr(estimator, "n_features_in_")
             and X.shape[1] != estimator.n_features_in_
         ):
+            # A 2-D X's columns are time steps; scikit-learn's contract (and
+            # its checks) name them features, so that sentence comes first.
+            opening = (
+                f"X has {X.shape[1]} features, but {name} is expecting "
+                f"{estimator.n_features_in_} features as input: "
+                if X.ndim == 2
+                else ""
+            )
             raise ValueError(
-                f"X has sequences of {X.shape[1]} time steps, but {name} was fitted "
-                f"on fixed-length sequences of {estimator.n_features_in_} steps. "
-                "Pass a list of arrays to predict on variable-length sequences."
+                f"{opening}X has sequences of {X.shape[1]} time steps, but {name} "
+                f"was fitted on fixed-length sequences of {estimator.n_features_in_} "
+                "steps. Pass a list of arrays to predict on sequences of any length."
             )
         check = dict(
             reset=reset, allow_nd=True, dtype=dtype, ensure_all_finite=ensure_all_finite

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from joblib import Parallel, delayed
+from sklearn.model_selection import GridSearchCV
 
 from sklstm import LSTMSequenceClassifier
 from sklstm._network import LSTMNetwork
@@ -211,3 +212,78 @@ def test_zero_weight_validation_rows_do_not_look_like_divergence():
     clf = LSTMSequenceClassifier(**FAST, early_stopping=True)
     clf.fit(X, [0, 1, 0], sample_weight=[1.0, 0.0, 0.0])
     assert all(np.isfinite(h["valid_loss"]) for h in clf.history_)
+
+
+@pytest.mark.parametrize("kind", [np.int64, np.int32])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"hidden_size": 8},
+        {"conv_layers": 1, "conv_channels": 4},
+        {"fcn_width": 4, "num_layers": 2},
+    ],
+)
+def test_numpy_integers_are_accepted_as_the_ints_they_are(kind, params):
+    X, y = task(n=30)
+    numpy_params = {k: kind(v) for k, v in params.items()}
+    a = LSTMSequenceClassifier(**{**FAST, **numpy_params}).fit(X, y)
+    b = LSTMSequenceClassifier(**{**FAST, **params}).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_numpy_embedding_dim_and_grid_search_over_an_array():
+    tokens = [np.arange(1, 2 + i % 5) for i in range(30)]
+    labels = np.arange(30) % 2
+    LSTMSequenceClassifier(**FAST, embedding_dim=np.int64(4)).fit(tokens, labels)
+    X, y = task(n=30)
+    search = GridSearchCV(
+        LSTMSequenceClassifier(**dict(FAST, max_epochs=1)),
+        {"hidden_size": np.array([4, 8])},
+        cv=2,
+    ).fit(X, y)
+    assert search.best_params_["hidden_size"] in (4, 8)
+
+
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf, "heavy"])
+def test_bad_class_weight_values_name_the_class(bad):
+    X, y = task(n=30)
+    clf = LSTMSequenceClassifier(**FAST, class_weight={0: 1.0, 1: bad})
+    with pytest.raises(ValueError, match=r"class_weight\[1\]"):
+        clf.fit(X, y)
+
+
+def test_learning_rate_has_a_finite_upper_bound():
+    X, y = task(n=30)
+    with pytest.raises(ValueError, match="learning_rate"):
+        LSTMSequenceClassifier(**dict(FAST, learning_rate=1e38)).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "classes", [[0, 1, np.nan], [0, 1, "a"], np.array([0, "a"], dtype=object)]
+)
+def test_partial_fit_rejects_nan_or_mixed_classes(classes):
+    X, y = task(n=30)
+    with pytest.raises(ValueError, match="classes"):
+        LSTMSequenceClassifier(**FAST).partial_fit(X, y, classes=classes)
+
+
+def test_partial_fit_accepts_string_classes_in_any_container():
+    X, _ = task(n=30)
+    y = np.array(["a", "b"])[np.arange(30) % 2]
+    classes = np.array(["a", "b", "c"], dtype=object)
+    clf = LSTMSequenceClassifier(**FAST).partial_fit(X, y, classes=classes)
+    assert list(clf.classes_) == ["a", "b", "c"]
+
+
+def test_a_list_of_arrays_may_have_any_length_at_prediction():
+    X, y = task(n=30)
+    clf = LSTMSequenceClassifier(**FAST).fit(X, y)
+    steps = X.shape[1]
+    assert clf.predict_proba([np.zeros((steps + 3, X.shape[2]))] * 2).shape == (2, 2)
+    together = clf.predict_proba(list(X[:5]))
+    np.testing.assert_allclose(together, clf.predict_proba(X[:5]), atol=1e-6)
+    with pytest.raises(ValueError, match="time steps"):
+        clf.predict(X[:, :-1])
+    univariate = LSTMSequenceClassifier(**FAST).fit(X[:, :, 0], y)
+    with pytest.raises(ValueError, match="time steps"):
+        univariate.predict(X[:, :-1, 0])

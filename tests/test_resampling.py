@@ -89,6 +89,27 @@ def test_random_oversampler_on_ragged_copies_the_chosen_rows():
         np.testing.assert_array_equal(row, X[source])
 
 
+@pytest.mark.parametrize(
+    "sampler",
+    [SequenceRandomOverSampler(random_state=0), SequenceRandomUnderSampler()],
+)
+@pytest.mark.parametrize("univariate", [False, True])
+def test_ragged_output_never_aliases_the_input(sampler, univariate):
+    X, y = ragged()
+    if univariate:
+        X = [x[:, 0] for x in X]
+    before = [x.copy() for x in X]
+    X_res, _ = sampler.fit_resample(X, y)
+    for row in X_res:
+        row[...] = 1e6
+    for x, original in zip(X, before, strict=True):
+        np.testing.assert_array_equal(x, original)
+    if isinstance(sampler, SequenceRandomOverSampler):
+        first = np.flatnonzero(sampler.sample_indices_ == sampler.sample_indices_[-1])
+        assert len(first) > 1  # a repeated minority sequence: separate arrays
+        assert not np.shares_memory(X_res[first[0]], X_res[first[1]])
+
+
 def test_univariate_ragged_sequences_keep_their_1d_shape():
     X = [np.arange(3.0), np.arange(5.0), np.arange(2.0)]
     X_res, _ = SequenceRandomOverSampler(random_state=0).fit_resample(X, [0, 0, 1])
@@ -176,6 +197,9 @@ def test_flattened_sampler_exposes_nested_params_and_indices():
     np.testing.assert_array_equal(
         sampler.sample_indices_, sampler.sampler_.sample_indices_
     )
+    # Refitted with a sampler that keeps no indices (SMOTE): none are left over.
+    sampler.set_params(sampler=SMOTE(random_state=0)).fit_resample(X, y)
+    assert not hasattr(sampler, "sample_indices_")
 
 
 def test_augmentation_sampler_adds_variants_not_copies():

@@ -124,9 +124,13 @@ class SequenceSamplerMixin:
         if binarize_y:
             y_res = label_binarize(y_res, classes=np.unique(y_checked))
         if X_checked.dtype == object and X_checked.ndim == 1:
-            # Ragged rows are 2-D; give 1-D sequences back as they came.
+            # Fresh arrays: a repeated sequence must alias neither its copies
+            # nor the caller's input. Ragged rows are 2-D; give 1-D sequences
+            # back as they came.
+            rows = [np.array(x) for x in X_res]
             if np.ndim(X[0]) == 1:
-                X_res = as_object_rows([x[:, 0] for x in X_res])
+                rows = [x[:, 0] for x in rows]
+            X_res = as_object_rows(rows)
         elif isinstance(X, (list, tuple)):
             X_res = as_object_rows(X_res)
         X_res, y_res = arrays.transform(X_res, y_res)

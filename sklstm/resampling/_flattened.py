@@ -30,7 +30,8 @@ class FlattenedSampler(SequenceSamplerMixin, BaseSampler):
     sampler_ : sampler
         The fitted clone of ``sampler``.
     sample_indices_ : ndarray of shape (n_new_samples,)
-        Copied from ``sampler_`` when it has one.
+        Copied from ``sampler_`` when it has one; absent otherwise (also after
+        a refit with a sampler that has none).
     n_features_in_ : int
         Time steps of the input.
 
@@ -67,6 +68,8 @@ class FlattenedSampler(SequenceSamplerMixin, BaseSampler):
         X_res, y_res = self.sampler_.fit_resample(X.reshape(len(X), -1), y)
         if hasattr(self.sampler_, "sample_indices_"):
             self.sample_indices_ = self.sampler_.sample_indices_
+        elif hasattr(self, "sample_indices_"):
+            del self.sample_indices_  # a previous fit's: not about this data
         return np.asarray(X_res).reshape(-1, *X.shape[1:]), y_res
 
     def __sklearn_tags__(self):
