@@ -56,19 +56,18 @@ class ConvFrontEnd(nn.Module):
         return x.transpose(1, 2), lengths
 
 
-def _batch_norm(norm, x, mask):
+def _batch_norm(norm, x, mask, count):
     """``norm`` (a BatchNorm1d) over ``x`` (batch, channels, steps), whose
-    training statistics count only the real steps of ``mask`` (batch, 1, steps)
-    or, without one, every step."""
+    training statistics count only the ``count`` real steps of ``mask``
+    (batch, 1, steps), or every step when ``mask`` is None."""
     if not norm.training:
         return norm(x)
-    count = x.shape[0] * x.shape[2] if mask is None else int(mask.sum())
     if count <= 1:
         # A lone value has no batch statistics: use the running ones.
         return F.batch_norm(
             x, norm.running_mean, norm.running_var, norm.weight, norm.bias
         )
-    if mask is None or count == mask.numel():
+    if mask is None:
         return norm(x)
     weights = mask.to(x.dtype)
     mean = (x * weights).sum(dim=(0, 2)) / count
@@ -110,14 +109,17 @@ class FCNBranch(nn.Module):
 
     def forward(self, x, lengths):
         x = x.transpose(1, 2)
-        mask = None
+        mask, count = None, x.shape[0] * x.shape[2]
         if lengths is not None:
             mask = real_steps(lengths, x.shape[2], x.device)[:, None, :]
             x = x * mask  # whatever the padding holds, the kernels read zeros
+            # Real steps, counted once on the CPU (lengths live there).
+            count = int(lengths.sum())
+        # Without padding in the batch, BatchNorm's own statistics are exact.
+        norm_mask = None if count == x.shape[0] * x.shape[2] else mask
         for block in self.blocks:
-            x = torch.relu(
-                _batch_norm(block["norm"], block["conv"](block["pad"](x)), mask)
-            )
+            x = block["conv"](block["pad"](x))
+            x = torch.relu(_batch_norm(block["norm"], x, norm_mask, count))
             if mask is not None:
                 x = x * mask
         if mask is None:
