@@ -397,13 +397,14 @@ def run(name, strategy, estimator, X, y, train, test, resample, keep_history):
     except Exception as error:
         return dict(dataset=name, strategy=strategy, note=f"failed: {error!r}")
     out.update(dataset=name, strategy=strategy, resample=resample)
-    if keep_history:
-        model = out.pop("estimator")[-1]
+    fitted = out.pop("estimator")
+    # A pipeline's classifier keeps a history; a search or a tuned threshold
+    # wraps it in another estimator and is left out of the plot.
+    model = fitted[-1] if hasattr(fitted, "steps") else fitted
+    if keep_history and hasattr(model, "history_"):
         labels, counts = np.unique(y[train], return_counts=True)
         minority = labels[np.argmin(counts)].item()
         out["history"] = (model.history_, minority)
-    else:
-        out.pop("estimator")
     return out
 
 

@@ -31,6 +31,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import StratifiedKFold
 
 from sklstm.datasets import load_earthquakes, load_ecg200, load_folder, load_wafer
+from sklstm.datasets._base import _concat  # the loaders' own TRAIN+TEST pooling
 from sklstm.exceptions import CollapseWarning
 
 HERE = Path(__file__).resolve().parent
@@ -131,16 +132,6 @@ class Task(NamedTuple):
         return list(cv.split(np.zeros(len(self.y)), self.y))[:n_resamples]
 
 
-def _pool(X_train, X_test):
-    if (
-        isinstance(X_train, np.ndarray)
-        and isinstance(X_test, np.ndarray)
-        and X_train.shape[1:] == X_test.shape[1:]
-    ):
-        return np.concatenate([X_train, X_test])
-    return [*X_train, *X_test]
-
-
 def load_tasks(quick, data):
     """Series datasets by name: the bundled ones in quick mode (or when
     ``data`` is no folder), else every series set under ``data``."""
@@ -151,9 +142,9 @@ def load_tasks(quick, data):
         }
         tasks = {}
         for name, load in found.items():
-            X_train, y_train = load(subset="train", return_X_y=True)
-            X_test, y_test = load(subset="test", return_X_y=True)
-            tasks[name] = Task(_pool(X_train, X_test), y_train, y_test)
+            train = load(subset="train", return_X_y=True)
+            test = load(subset="test", return_X_y=True)
+            tasks[name] = Task(_concat([train, test])[0], train[1], test[1])
         if not quick:
             X, y = load_wafer(return_X_y=True)
             tasks["Wafer"] = Task(X, y, None)
@@ -165,7 +156,8 @@ def load_tasks(quick, data):
         if isinstance(dataset.X[0], str):
             continue  # text: benchmarks/sms_spam.py
         if name in test:
-            tasks[name] = Task(_pool(dataset.X, test[name].X), dataset.y, test[name].y)
+            X, _ = _concat([dataset[:2], test[name][:2]])
+            tasks[name] = Task(X, dataset.y, test[name].y)
         else:
             tasks[name] = Task(dataset.X, dataset.y, None)
     return tasks
