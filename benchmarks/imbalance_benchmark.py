@@ -23,8 +23,8 @@ time). It writes markdown, CSV and PNG files to ``--out``.
         "class_weight='balanced'" "random oversampling" "balanced batches"
 
 By default only the recommended one-liner, ``class_weight='balanced'``, runs
-(about 5 minutes in quick mode, 20 in full mode on 2 cores); each strategy
-named in ``--strategies`` costs about as much again.
+(``results/imbalance_{quick,full}.md`` record the time of a run); each
+strategy named in ``--strategies`` costs about as much again.
 
 Quick mode uses the datasets that ship inside sklstm (ECG200, Earthquakes);
 the full mode every series set under ``--data`` (default ``../shared/data``),
