@@ -12,12 +12,12 @@ from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from sklstm._atomic_fit import atomic_fit
 from sklstm._compat import (
     HasMethods,
     Interval,
     StrOptions,
     _check_sample_weight,
-    _fit_context,
 )
 from sklstm._losses import Objective, log_prior_offset
 from sklstm._network import LSTMNetwork
@@ -27,7 +27,7 @@ from sklstm._runtime import (
     seeded_torch,
     torch_threads,
 )
-from sklstm._scoring import scorer_names
+from sklstm._scoring import check_scoring_on, scorer_names
 from sklstm._sequences import (
     encode_tokens,
     normalize_each,
@@ -43,7 +43,7 @@ from sklstm._training import (
     run_epochs,
     stratified_split,
 )
-from sklstm.exceptions import CollapseWarning, TrainingDivergedError
+from sklstm.exceptions import CollapseWarning, FitInterrupted
 
 # Filters of the FCN branch's first block with fcn_width='auto' (real values).
 FCN_WIDTH = 64
@@ -226,7 +226,16 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Monitored on the validation split: ``'loss'`` (the weighted validation
         loss, lower is better) or any scikit-learn scorer name such as
         ``'balanced_accuracy'``, ``'f1_macro'`` or ``'roc_auc_ovr'``, or a
-        callable ``scorer(estimator, X, y)`` (higher is better).
+        callable ``scorer(estimator, X, y)`` (higher is better), such as one
+        made by :func:`sklearn.metrics.make_scorer`. Each epoch it is called
+        with a stand-in ``estimator`` whose ``classes_``, ``predict`` and
+        ``predict_proba`` answer with the network's predictions on the
+        validation split (whatever X they are given), ``X`` a placeholder of
+        zeros of shape ``(n_validation, 1)``, and ``y`` the validation labels.
+        The scorer is tried on the validation labels before training, so a
+        scorer that cannot score them (``'roc_auc'`` with three classes) is a
+        ``ValueError`` naming ``scoring``. An epoch scored NaN never counts
+        as the best.
     warm_start : bool, default=False
         When True, ``fit`` continues training the existing network (and
         optimizer state) for another ``max_epochs`` epochs (or ``max_steps``
@@ -309,13 +318,20 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     without one, those made during the last training epoch) go to one class
     while at least 2% of those sequences belong to other classes. A training
     loss that turns NaN raises :class:`~sklstm.exceptions.TrainingDivergedError`
-    (a ``ValueError``); a warm start is then rolled back to its starting weights.
+    (a ``ValueError``).
+
+    A ``fit`` or ``partial_fit`` that raises (bad input, a single class, a
+    diverged loss ...) leaves the estimator exactly as it was before the call:
+    a fitted model keeps its weights, classes, vocabulary and history.
 
     Interrupting ``fit`` (``KeyboardInterrupt``, Ctrl-C) ends training at once;
-    the estimator is left fitted with the best weights so far (the best epoch's
-    with early stopping, else the latest), ``history_`` ends with an entry
-    ``{"epoch": k, "interrupted": True, ...}`` for the unfinished epoch, and the
-    ``KeyboardInterrupt`` is raised again so that searches and scripts stop.
+    the estimator is left fitted with the weights of a completed epoch (the
+    best one with early stopping, else the last completed one; the starting
+    weights if no epoch completed), which ``best_epoch_`` names;
+    ``history_`` ends with an entry ``{"epoch": k, "interrupted": True, ...}``
+    for the unfinished epoch, and :class:`~sklstm.exceptions.FitInterrupted`
+    (a ``KeyboardInterrupt``) is raised so that searches and scripts stop. The
+    optimizer keeps its state at the interruption.
 
     Examples
     --------
@@ -467,7 +483,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network on sequences ``X`` with labels ``y``.
 
@@ -501,7 +517,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             collapse_guard=True,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch on ``X``, ``y``, continuing from the current state.
 
@@ -652,10 +668,14 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         augmenter = None
         if self.augment is not None:
             augmenter = clone(self.augment)
-            augmenter._validate_params()
-            augmenter.fit_padded(
-                sequences.values[train_rows], sequences.lengths[train_rows]
-            )
+            if len(train_rows) == sequences.n_samples:
+                augmenter.fit_padded(sequences.values, sequences.lengths)
+            else:  # a copy of the training rows
+                augmenter.fit_padded(
+                    sequences.values[train_rows], sequences.lengths[train_rows]
+                )
+        if valid is not None and self.scoring != "loss":
+            check_scoring_on(self.scoring, classes_, y_encoded[valid.indices])
 
         config = LoopConfig(
             n_classes=len(classes_),
@@ -684,7 +704,6 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         with torch_threads(self.n_threads):
             if warm:
                 module, optimizer = self._resume(device)
-                start_state = copy.deepcopy(module.state_dict())
             else:
                 with seeded_torch(seed, device):
                     module = self._build_module(len(classes_)).to(device)
@@ -695,23 +714,17 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 total_steps=n_epochs * steps_per_epoch,
                 warmup_fraction=self.warmup_fraction,
             )
-            try:
-                result = run_epochs(
-                    module,
-                    optimizer,
-                    train,
-                    valid,
-                    n_epochs,
-                    config,
-                    rng,
-                    first_epoch=len(history) + 1,
-                )
-            except TrainingDivergedError:
-                if warm:
-                    module.load_state_dict(start_state)
-                raise
-        if result.best_state is not None:
-            module.load_state_dict(result.best_state)
+            result = run_epochs(
+                module,
+                optimizer,
+                train,
+                valid,
+                n_epochs,
+                config,
+                rng,
+                first_epoch=len(history) + 1,
+            )
+        module.load_state_dict(result.kept_state)
 
         self.classes_ = classes_
         self.module_ = module
@@ -721,10 +734,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_ = len(self.history_)
         self.best_epoch_ = result.best_epoch
         if result.interrupted:
-            raise KeyboardInterrupt(
+            raise FitInterrupted(
                 f"{type(self).__name__}.fit was interrupted in epoch "
                 f"{self.history_[-1]['epoch']}; the estimator keeps the weights of "
                 f"epoch {self.best_epoch_} and can predict or continue training."
+            )
+        if result.unscored:
+            warnings.warn(
+                f"scoring={self.scoring!r} gave NaN on the validation split at "
+                f"every epoch; early stopping kept the weights of epoch "
+                f"{self.best_epoch_}, the first of this fit.",
+                UserWarning,
+                stacklevel=3,
             )
         if collapse_guard:
             self._warn_if_collapsed(result.guard_confusion, valid is not None)
@@ -845,8 +866,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         return train_rows, valid_rows
 
     def _build_module(self, n_classes):
-        # Integral parameters may be numpy integers (GridSearchCV over an
-        # array passes np.int64); torch's layers accept Python ints only.
+        # Parameters may be numpy scalars (GridSearchCV over an array passes
+        # np.int64); torch's layers take Python ints, and the network's config
+        # (saved by sklstm.persistence) holds plain values.
         width = self.fcn_width
         if width == "auto":
             width = FCN_WIDTH if self.embedding_dim is None else None
@@ -857,9 +879,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             n_classes=n_classes,
             hidden_size=int(self.hidden_size),
             num_layers=int(self.num_layers),
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            pooling=self.pooling,
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
+            pooling=str(self.pooling),
             n_embeddings=None
             if self.embedding_dim is None
             else len(self.vocabulary_) + 2,
@@ -872,13 +894,17 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _resume(self, device):
-        """The fitted module and optimizer, on ``device``, with current settings.
+        """Copies of the fitted module and optimizer, on ``device``, with the
+        current settings; the originals stay as they are until the fit succeeds.
 
         The optimizer keeps its state (moments, momentum buffers) but takes the
         current ``learning_rate``, ``weight_decay`` and ``momentum``; a changed
         ``optimizer`` kind starts a fresh optimizer.
         """
-        module, optimizer = self.module_, getattr(self, "optimizer_", None)
+        # One deepcopy, so the copied optimizer holds the copied parameters.
+        module, optimizer = copy.deepcopy(
+            (self.module_, getattr(self, "optimizer_", None))
+        )
         if device != self.device_:
             module.to(device)
             if optimizer is not None:

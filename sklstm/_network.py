@@ -154,8 +154,14 @@ class LSTMNetwork(nn.Module):
         ``n_channels`` features.
     conv_layers, conv_channels, conv_kernel_size, conv_stride : int
         The convolutional front end (``conv_layers=0``: none).
-    fcn_widths : tuple of 3 ints or None
+    fcn_widths : sequence of 3 ints or None
         Filters of the FCN branch beside the LSTM; ``None``: no branch.
+
+    Attributes
+    ----------
+    config : dict
+        The parameters above, as plain Python values: ``LSTMNetwork(**config)``
+        builds a network of the same shape.
     """
 
     def __init__(
@@ -177,6 +183,24 @@ class LSTMNetwork(nn.Module):
         fcn_widths=None,
     ):
         super().__init__()
+        # What rebuilds this network: sklstm.persistence stores it beside the
+        # weights, so a model loads with the shape it was trained in.
+        self.config = dict(
+            n_channels=n_channels,
+            n_classes=n_classes,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            pooling=pooling,
+            n_embeddings=n_embeddings,
+            embedding_dim=embedding_dim,
+            conv_layers=conv_layers,
+            conv_channels=conv_channels,
+            conv_kernel_size=conv_kernel_size,
+            conv_stride=conv_stride,
+            fcn_widths=None if fcn_widths is None else list(fcn_widths),
+        )
         self.pooling = pooling
         self.embedding = None
         if n_embeddings is not None:

@@ -1,5 +1,7 @@
 """Scoring the validation split from probabilities the training loop already has."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import get_scorer, get_scorer_names
@@ -45,3 +47,19 @@ def validation_score(scoring, classes, proba, y):
     scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
     placeholder = np.zeros((len(y), 1))
     return float(scorer(_FrozenPredictions(classes, proba), placeholder, y))
+
+
+def check_scoring_on(scoring, classes, y_encoded):
+    """Raise a ``ValueError`` naming ``scoring`` when it cannot score a split
+    with labels ``classes[y_encoded]``; tried on perfect predictions, before
+    any training is spent."""
+    proba = np.eye(len(classes))[y_encoded]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            validation_score(scoring, classes, proba, classes[y_encoded])
+    except Exception as exc:
+        raise ValueError(
+            f"scoring={scoring!r} cannot score the validation split of "
+            f"{len(classes)} classes: {exc}"
+        ) from exc

@@ -114,6 +114,11 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
     """
     rows = []
     for i, x in enumerate(X):
+        if np.iscomplexobj(x):
+            raise ValueError(
+                f"Complex data not supported: sequence {i} of X holds complex "
+                "values; pass their real and imaginary parts as two channels."
+            )
         try:
             x = _as_dtype(x, dtype)
             if ensure_all_finite:
@@ -133,6 +138,11 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
             raise ValueError(
                 f"Sequence {i} of X has length 0; every sequence needs at least "
                 "one time step."
+            )
+        if x.shape[1] == 0:
+            raise ValueError(
+                f"Sequence {i} of X has 0 features (channels) per time step; "
+                "every sequence needs at least one."
             )
         if rows and x.shape[1] != rows[0].shape[1]:
             raise ValueError(
@@ -208,6 +218,21 @@ def normalize_each(sequences):
     std = np.sqrt((centred**2).sum(axis=1, keepdims=True) / counts)
     values = centred / np.where(std > 0, std, 1).astype(values.dtype)
     return replace(sequences, values=values.astype(sequences.values.dtype))
+
+
+def check_axes_not_empty(X):
+    """Raise a ``ValueError`` naming the axis when a 3-D ``X`` has no time
+    steps or no channels (a 2-D ``X`` without columns is refused by
+    scikit-learn's own validation)."""
+    if X.ndim == 3 and X.shape[1] == 0:
+        raise ValueError(
+            f"X of shape {X.shape} has 0 time steps; every sequence needs at least one."
+        )
+    if X.ndim == 3 and X.shape[2] == 0:
+        raise ValueError(
+            f"X of shape {X.shape} has 0 features (channels) per time step; "
+            "sequences need at least one."
+        )
 
 
 def as_3d(X):
@@ -291,6 +316,7 @@ def validate_sequences(
         else:
             X, y = validate_data(estimator, X, y, **check)
         layout = Layout(False, np.ndarray, X.ndim)
+        check_axes_not_empty(X)
         X = as_3d(X)
         lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
         sequences = Sequences(X, lengths)
@@ -314,9 +340,13 @@ def _token_row(x, i):
             f"Token sequences must be 1-D arrays of ids; sequence {i} has shape "
             f"{x.shape}."
         )
-    if x.dtype.kind not in "iuf" or (x.dtype.kind == "f" and np.any(x != np.round(x))):
+    if x.dtype.kind not in "iuf" or (
+        # Whole numbers that int64 holds: no NaN, infinity or fraction.
+        x.dtype.kind == "f" and not np.all((x == np.round(x)) & (np.abs(x) < 2.0**63))
+    ):
         raise ValueError(
-            f"Token ids must be integers; sequence {i} holds {x.dtype} values."
+            f"Token ids must be integers; sequence {i} holds {x.dtype} values "
+            "that are NaN, infinite, fractional or beyond int64."
         )
     if np.any(x < 0):
         raise ValueError(

@@ -1,6 +1,5 @@
 """The training loop: batches, loss, early stopping, history, collapse guard."""
 
-import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from tqdm.auto import tqdm
 
 from sklstm._losses import Objective
 from sklstm._scoring import validation_score
+from sklstm.augmentation._base import check_augmented
 from sklstm.exceptions import TrainingDivergedError
 
 # At least this share of the predictions on one class counts as a collapse ...
@@ -64,14 +64,30 @@ class LoopConfig:
 
 @dataclass
 class LoopResult:
-    """What the loop leaves behind: history, best epoch and its weights."""
+    """What the loop leaves behind: history, the epoch to keep and its weights."""
 
     best_epoch: int
-    best_state: dict | None = None
+    # The module's state_dict at the end of ``best_epoch`` (at the start of the
+    # loop while no epoch has completed).
+    kept_state: dict
     # Confusion matrix (true x predicted) of the data the collapse guard reads.
     guard_confusion: np.ndarray | None = None
     history: list = field(default_factory=list)
     interrupted: bool = False
+    # Early stopping scored NaN at every completed epoch.
+    unscored: bool = False
+
+
+def snapshot(module):
+    """A copy of ``module``'s state_dict, detached from training."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def copy_state_into(state, module):
+    """Overwrite the tensors of ``state`` (from :func:`snapshot`) in place."""
+    with torch.no_grad():
+        for key, value in module.state_dict().items():
+            state[key].copy_(value)
 
 
 def _to_device(array, device):
@@ -328,7 +344,9 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
     if config.augmenter is not None:
 
         def augment(values, lengths):
-            return config.augmenter.augment_padded(values, lengths, rng)
+            augmented = config.augmenter.augment_padded(values, lengths, rng)
+            check_augmented(config.augmenter, values, augmented)
+            return augmented
 
     def one_epoch(epoch):
         """Train one epoch, then validate; return its history entry, the
@@ -410,8 +428,8 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
                 )
         return entry, guard, monitor
 
-    result = LoopResult(best_epoch=first_epoch - 1)
-    best_monitor, stall = -np.inf, 0
+    result = LoopResult(best_epoch=first_epoch - 1, kept_state=snapshot(module))
+    best_monitor, stall, scored = None, 0, False
     epochs = range(first_epoch, first_epoch + n_epochs)
     bar = tqdm(epochs, disable=not config.verbose, desc="fit", unit="epoch")
     for epoch in bar:
@@ -419,8 +437,8 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
         try:
             entry, guard, monitor = one_epoch(epoch)
         except KeyboardInterrupt:
-            # Keep what was learnt: the caller restores the best weights so far,
-            # records the interruption and re-raises.
+            # Keep what was learnt: the caller loads ``kept_state`` (the weights
+            # of a completed epoch), records the interruption and re-raises.
             result.interrupted = True
             result.history.append(
                 {
@@ -439,15 +457,21 @@ def run_epochs(module, optimizer, train, valid, n_epochs, config, rng, first_epo
 
         if not config.early_stopping or valid is None:
             result.best_epoch, result.guard_confusion = epoch, guard
+            copy_state_into(result.kept_state, module)
             continue
-        if monitor > best_monitor + config.tol:
+        if np.isnan(monitor):
+            monitor = -np.inf  # a NaN score is never the best
+        else:
+            scored = True
+        if best_monitor is None or monitor > best_monitor + config.tol:
             best_monitor, stall = monitor, 0
             result.best_epoch, result.guard_confusion = epoch, guard
-            result.best_state = copy.deepcopy(module.state_dict())
+            copy_state_into(result.kept_state, module)
         else:
             stall += 1
             if stall >= config.n_iter_no_change:
                 break
+    result.unscored = best_monitor is not None and not scored
     bar.close()
     return result
 

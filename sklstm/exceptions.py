@@ -1,5 +1,7 @@
 """Warnings and errors that sklstm raises."""
 
+from sklstm._atomic_fit import KeepFittedState
+
 
 class CollapseWarning(UserWarning):
     """The fitted model predicts one class for (nearly) every sequence.
@@ -12,3 +14,12 @@ class CollapseWarning(UserWarning):
 
 class TrainingDivergedError(ValueError):
     """The training loss became NaN or infinite; the fit was stopped."""
+
+
+class FitInterrupted(KeepFittedState, KeyboardInterrupt):
+    """``fit`` was interrupted (Ctrl-C); the estimator kept what it had learnt.
+
+    A :class:`KeyboardInterrupt`, so scripts and searches stop as usual. The
+    estimator holds the weights of the epoch its ``best_epoch_`` names and can
+    predict or continue training.
+    """

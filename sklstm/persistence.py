@@ -2,14 +2,18 @@
 
 A file holds the network's weights (loaded with
 ``torch.load(weights_only=True)``, which only rebuilds tensors and plain
-containers) and one JSON document with the format version, the
-hyper-parameters and the fitted attributes. Unlike pickle, loading an untrusted
-file cannot execute code; only classes named in this module can be rebuilt.
+containers), one JSON document with the format version, the hyper-parameters,
+the architecture the network was trained with and the fitted attributes, and a
+SHA-256 checksum of both. Unlike pickle, loading an untrusted file cannot
+execute code; only classes named in this module can be rebuilt, and only the
+fitted attributes listed here are restored, each checked.
 """
 
+import hashlib
+import io
 import json
-import pickle
-import zipfile
+from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,20 +21,79 @@ import torch
 import sklstm
 from sklstm import augmentation
 from sklstm._classifier import LSTMSequenceClassifier
+from sklstm._network import LSTMNetwork
 
 FORMAT = "sklstm-lstm-sequence-classifier"
-FORMAT_VERSION = 1
-_ATTRIBUTES = (
-    "classes_",
-    "n_channels_",
-    "n_features_in_",
-    "feature_names_in_",
-    "vocabulary_",
-    "history_",
-    "n_epochs_",
-    "best_epoch_",
-)
+FORMAT_VERSION = 2
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}
+# Keys that mark an encoded value; a dict with any of them as a key is stored
+# as pairs, so labels such as "__ndarray__" round-trip.
+_TAGS = {"__ndarray__", "__pairs__", "__augmenter__"}
+# Array dtypes a document may ask for: numbers, strings and Python objects
+# (which JSON can only fill with numbers, strings, lists and None).
+_DTYPE_KINDS = set("biufUO")
+
+
+def _is_int(value, low):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
+
+
+def _check_classes(value):
+    return (
+        isinstance(value, np.ndarray)
+        and value.ndim == 1
+        and len(value) >= 2
+        and np.array_equal(np.unique(value), value)
+    )
+
+
+def _check_vocabulary(value):
+    return (
+        isinstance(value, np.ndarray)
+        and value.ndim == 1
+        and value.dtype.kind == "i"
+        and len(value) >= 1
+        and bool(np.all(np.diff(value) > 0))
+        and value[0] >= 1
+    )
+
+
+# The fitted attributes a file restores, each with its check.
+_ATTRIBUTES = {
+    "classes_": _check_classes,
+    "n_channels_": lambda v: _is_int(v, 1),
+    "n_features_in_": lambda v: _is_int(v, 1),
+    "feature_names_in_": lambda v: (
+        isinstance(v, np.ndarray)
+        and v.ndim == 1
+        and all(isinstance(name, str) for name in v.tolist())
+    ),
+    "vocabulary_": _check_vocabulary,
+    "history_": lambda v: isinstance(v, list) and all(isinstance(e, dict) for e in v),
+    "n_epochs_": lambda v: _is_int(v, 0),
+    "best_epoch_": lambda v: _is_int(v, 0),
+}
+_REQUIRED = ("classes_", "n_channels_", "history_", "n_epochs_", "best_epoch_")
+# The network's shape (LSTMNetwork.config), each entry with its check.
+_ARCHITECTURE = {
+    "n_channels": lambda v: _is_int(v, 1),
+    "n_classes": lambda v: _is_int(v, 2),
+    "hidden_size": lambda v: _is_int(v, 1),
+    "num_layers": lambda v: _is_int(v, 1),
+    "bidirectional": lambda v: isinstance(v, bool),
+    "dropout": lambda v: isinstance(v, Real) and 0 <= v < 1,
+    "pooling": lambda v: v in ("last", "mean", "max", "attention"),
+    "n_embeddings": lambda v: v is None or _is_int(v, 3),
+    "embedding_dim": lambda v: v is None or _is_int(v, 1),
+    "conv_layers": lambda v: _is_int(v, 0),
+    "conv_channels": lambda v: _is_int(v, 1),
+    "conv_kernel_size": lambda v: _is_int(v, 1),
+    "conv_stride": lambda v: _is_int(v, 1),
+    "fcn_widths": lambda v: (
+        v is None
+        or (isinstance(v, list) and len(v) == 3 and all(_is_int(w, 1) for w in v))
+    ),
+}
 
 
 def _encode(value, where):
@@ -40,7 +103,7 @@ def _encode(value, where):
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value):
+        if all(isinstance(k, str) for k in value) and not _TAGS & set(value):
             return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
         return {
             "__pairs__": [
@@ -71,26 +134,50 @@ def _decode(value):
         return [_decode(v) for v in value]
     if not isinstance(value, dict):
         return value
-    if "__ndarray__" in value:
-        return np.array(_decode(value["__ndarray__"]), dtype=np.dtype(value["dtype"]))
-    if "__pairs__" in value:
+    tags = _TAGS & set(value)
+    if not tags:
+        return {k: _decode(v) for k, v in value.items()}
+    if "__ndarray__" in tags and set(value) == {"__ndarray__", "dtype"}:
+        dtype = np.dtype(value["dtype"])
+        if dtype.kind not in _DTYPE_KINDS:
+            raise ValueError(f"arrays of dtype {dtype} are not stored in models.")
+        array = np.array(_decode(value["__ndarray__"]), dtype=dtype)
+        if dtype.kind == "O" and array.ndim != 1:
+            raise ValueError("object arrays in models are 1-D.")
+        return array
+    if "__pairs__" in tags and set(value) == {"__pairs__"}:
         return {_hashable(_decode(k)): _decode(v) for k, v in value["__pairs__"]}
-    if "__augmenter__" in value:
+    if "__augmenter__" in tags and set(value) == {"__augmenter__", "params"}:
         cls = _AUGMENTERS.get(value["__augmenter__"])
         if cls is None:
-            raise ValueError(
-                f"Unknown augmenter {value['__augmenter__']!r} in the file."
-            )
-        return cls(**_decode(value["params"]))
-    return {k: _decode(v) for k, v in value.items()}
+            raise ValueError(f"unknown augmenter {value['__augmenter__']!r}.")
+        augmenter = cls(**_decode(value["params"]))
+        augmenter._validate_params()
+        return augmenter
+    raise ValueError(f"malformed tagged value with keys {sorted(value)}.")
 
 
 def _hashable(key):
     return tuple(key) if isinstance(key, list) else key
 
 
+def _digest(text, weights):
+    """SHA-256 of the JSON document and every weight (name, dtype, shape, bytes)."""
+    sha = hashlib.sha256(text.encode("utf-8"))
+    for name in sorted(weights):
+        tensor = weights[name].detach().cpu().contiguous()
+        sha.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        sha.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return sha.hexdigest()
+
+
 def save_model(estimator, path):
     """Save a fitted :class:`~sklstm.LSTMSequenceClassifier` safely.
+
+    The file stores the architecture the network was trained with (which a
+    ``warm_start`` fit keeps even after ``set_params`` changed the shape
+    parameters), so :func:`load_model` gives a model whose predictions are
+    bit-identical to those of the model saved.
 
     Parameters
     ----------
@@ -122,19 +209,29 @@ def save_model(estimator, path):
         )
     if not hasattr(estimator, "module_"):
         raise ValueError("The estimator is not fitted; fit it before saving.")
+    architecture = getattr(estimator.module_, "config", None)
+    if architecture is None:
+        raise ValueError(
+            "This model's network was built by an older sklstm and does not "
+            "record its architecture; refit it before saving."
+        )
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "sklstm_version": sklstm.__version__,
         "params": _encode(estimator.get_params(deep=False), "parameter"),
+        "architecture": architecture,
         "attributes": {
             name: _encode(getattr(estimator, name), name)
             for name in _ATTRIBUTES
             if hasattr(estimator, name)
         },
     }
+    text = json.dumps(document)
     weights = {k: v.detach().cpu() for k, v in estimator.module_.state_dict().items()}
-    torch.save({"sklstm": json.dumps(document), "weights": weights}, path)
+    torch.save(
+        {"sklstm": text, "weights": weights, "sha256": _digest(text, weights)}, path
+    )
 
 
 def load_model(path):
@@ -147,23 +244,47 @@ def load_model(path):
     Returns
     -------
     estimator : LSTMSequenceClassifier
-        Fitted, on the CPU (``device_ == 'cpu'``).
+        Fitted, on the CPU (``device_ == 'cpu'``), with the architecture and
+        weights that were saved.
 
     Raises
     ------
     ValueError
-        If the file is not an sklstm model file or was written in a format
-        version this sklstm cannot read.
+        If the file is not an sklstm model file, is damaged (truncated, or
+        its content does not match its SHA-256 checksum), holds a malformed
+        document (unknown or missing entries, parameters ``fit`` would reject,
+        attributes of the wrong type), or was written in a format version this
+        sklstm cannot read.
     """
+    data = Path(path).read_bytes()  # a missing file stays a FileNotFoundError
     try:
-        content = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
-        raise ValueError(f"{path} is not an sklstm model file: {exc}") from exc
-    if not isinstance(content, dict) or "sklstm" not in content:
+        content = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ValueError(
+            f"{path} is not an sklstm model file, or is damaged (truncated or "
+            f"altered): {exc}"
+        ) from exc
+    if not isinstance(content, dict) or not isinstance(content.get("sklstm"), str):
         raise ValueError(f"{path} is not an sklstm model file.")
-    document = json.loads(content["sklstm"])
-    if document.get("format") != FORMAT:
-        raise ValueError(f"{path} holds {document.get('format')!r}, not {FORMAT!r}.")
+    text, weights = content["sklstm"], content.get("weights")
+    if not isinstance(weights, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items()
+    ):
+        raise ValueError(f"{path} is damaged: its weights are not a set of tensors.")
+    if "sha256" in content and content["sha256"] != _digest(text, weights):
+        raise ValueError(
+            f"{path} is damaged: its content does not match the SHA-256 checksum "
+            "it was saved with."
+        )
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(
+            f"{path} is damaged: its document is not JSON ({exc})."
+        ) from exc
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else None
+        raise ValueError(f"{path} holds {found!r}, not {FORMAT!r}.")
     version = document.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(
@@ -172,10 +293,77 @@ def load_model(path):
             f"({sklstm.__version__}) reads version {FORMAT_VERSION}. Load it with a "
             "matching sklstm release."
         )
-    estimator = LSTMSequenceClassifier(**_decode(document["params"]))
-    for name, value in _decode(document["attributes"]).items():
+    if "sha256" not in content:
+        raise ValueError(f"{path} is damaged: its SHA-256 checksum is missing.")
+    try:
+        return _rebuild(document, weights)
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OverflowError,
+        RuntimeError,
+    ) as exc:
+        raise ValueError(f"{path} holds a malformed sklstm model: {exc}") from exc
+
+
+def _check_names(what, found, known, required):
+    unknown, missing = sorted(found - known), sorted(required - found)
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}.")
+    if missing:
+        raise ValueError(f"missing {what} {missing}.")
+
+
+def _rebuild(document, weights):
+    """The fitted estimator a checked document and its weights describe."""
+    expected = {"format", "format_version", "sklstm_version"}
+    expected |= {"params", "architecture", "attributes"}
+    _check_names("document entries", set(document), expected, expected)
+
+    params = _decode(document["params"])
+    if not isinstance(params, dict):
+        raise ValueError("the parameters are not a mapping.")
+    names = set(LSTMSequenceClassifier().get_params(deep=False))
+    _check_names("parameters", set(params), names, names)
+    estimator = LSTMSequenceClassifier(**params)
+    estimator._validate_params()  # as fit does: InvalidParameterError
+
+    attributes = _decode(document["attributes"])
+    if not isinstance(attributes, dict):
+        raise ValueError("the attributes are not a mapping.")
+    required = set(_REQUIRED)
+    if estimator.embedding_dim is not None:
+        required.add("vocabulary_")
+    _check_names("fitted attributes", set(attributes), set(_ATTRIBUTES), required)
+    for name, value in attributes.items():
+        if not _ATTRIBUTES[name](value):
+            raise ValueError(f"attribute {name} = {value!r} is not valid.")
+
+    architecture = document["architecture"]
+    if not isinstance(architecture, dict):
+        raise ValueError("the architecture is not a mapping.")
+    names = set(_ARCHITECTURE)
+    _check_names("architecture entries", set(architecture), names, names)
+    for name, check in _ARCHITECTURE.items():
+        if not check(architecture[name]):
+            raise ValueError(f"architecture {name} = {architecture[name]!r}.")
+    if architecture["n_classes"] != len(attributes["classes_"]):
+        raise ValueError("the network's outputs do not match classes_.")
+    with torch.device("meta"):  # shapes only: no memory for absurd sizes
+        shapes = {
+            k: v.shape for k, v in LSTMNetwork(**architecture).state_dict().items()
+        }
+    if shapes != {k: v.shape for k, v in weights.items()}:
+        raise ValueError("the weights do not fit the stored architecture.")
+
+    module = LSTMNetwork(**architecture)
+    module.load_state_dict(weights)
+    for name, value in attributes.items():
         setattr(estimator, name, value)
+    estimator.module_ = module
     estimator.device_ = "cpu"
-    estimator.module_ = estimator._build_module(len(estimator.classes_))
-    estimator.module_.load_state_dict(content["weights"])
     return estimator

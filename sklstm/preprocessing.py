@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._compat import Interval, _fit_context
+from sklstm._atomic_fit import atomic_fit
+from sklstm._compat import Interval
 from sklstm._sequences import validate_sequences
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -68,7 +69,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.with_mean = with_mean
         self.with_std = with_std
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Compute each channel's mean and standard deviation.
 
@@ -199,7 +200,7 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         self.token_pattern = token_pattern
         self.max_length = max_length
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the vocabulary of the documents ``X``.
 
@@ -249,7 +250,18 @@ class TextSequencer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 "Iterable over raw text documents expected, string object received."
             )
-        pattern = re.compile(self.token_pattern)
+        try:
+            pattern = re.compile(self.token_pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} is not a valid regular "
+                f"expression: {exc}."
+            ) from exc
+        if pattern.groups > 1:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} has {pattern.groups} "
+                "capturing groups; it may have at most one (the token)."
+            )
         documents = []
         for i, doc in enumerate(X):
             if not isinstance(doc, str):

@@ -176,7 +176,7 @@ def test_bad_augmenter_settings():
         ChainAugmenter([]).fit(X3)
     with pytest.raises(TypeError, match="sklstm augmenters"):
         RandomChoiceAugmenter([SequenceScaler()]).fit(X3)
-    with pytest.raises(ValueError, match="one non-negative probability"):
+    with pytest.raises(ValueError, match="one finite, non-negative probability"):
         RandomChoiceAugmenter([TimeWarp()], p=[0.5, 0.5]).fit(X3)
 
 

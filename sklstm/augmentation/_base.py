@@ -7,16 +7,73 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._compat import _fit_context
+from sklstm._atomic_fit import atomic_fit
 from sklstm._sequences import Sequences, validate_sequences
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-def channel_scale(values, lengths):
-    """Standard deviation of each channel over every real time step (0 -> 1)."""
-    scale = values[Sequences(values, lengths).real].std(axis=0)
+def channel_scale(values, lengths, chunk_size=2**16):
+    """Standard deviation of each channel over every real time step (0 -> 1).
+
+    Reads rows of about ``chunk_size`` values at a time (a memory-mapped
+    ``values`` is never loaded whole) and merges the chunks' moments (Chan et
+    al. 1979), in float64.
+    """
+    count, mean, m2 = 0, np.zeros(values.shape[2]), np.zeros(values.shape[2])
+    chunk = max(1, chunk_size // max(1, values.shape[1] * values.shape[2]))
+    for start in range(0, len(values), chunk):
+        rows = slice(start, start + chunk)
+        block = values[rows]
+        if lengths is not None:
+            block = block[Sequences(block, lengths[rows]).real]
+        block = block.reshape(-1, values.shape[2]).astype(np.float64)
+        n = len(block)
+        if n == 0:
+            continue
+        block_mean = block.mean(axis=0)
+        block_m2 = ((block - block_mean) ** 2).sum(axis=0)
+        delta = block_mean - mean
+        total = count + n
+        mean = mean + delta * n / total
+        m2 = m2 + block_m2 + delta**2 * count * n / total
+        count = total
+    scale = np.sqrt(m2 / max(count, 1))
     return np.where(scale > 0, scale, 1.0)
+
+
+def check_augmented(augmenter, values, augmented):
+    """Raise a ``ValueError`` naming ``augmenter`` unless ``augmented`` is an
+    array of the shape and dtype of ``values`` holding finite numbers.
+
+    What every caller of an augmenter (``LSTMSequenceClassifier(augment=...)``,
+    :class:`~sklstm.resampling.AugmentationSampler`, :meth:`BaseAugmenter.augment`)
+    runs on its output, so a faulty or duck-typed augmenter fails with a clear
+    message instead of a torch error or silent training on NaN.
+    """
+    name = type(augmenter).__name__
+    if not isinstance(augmented, np.ndarray):
+        raise ValueError(
+            f"{name}.augment_padded must return a numpy array; it returned a "
+            f"{type(augmented).__name__}."
+        )
+    if augmented.shape != values.shape:
+        raise ValueError(
+            f"{name}.augment_padded must keep the shape of its input "
+            f"{values.shape} (sequences keep their lengths); it returned shape "
+            f"{augmented.shape}."
+        )
+    if augmented.dtype != values.dtype:
+        raise ValueError(
+            f"{name}.augment_padded must keep the dtype of its input "
+            f"({values.dtype}); it returned {augmented.dtype}."
+        )
+    if not np.all(np.isfinite(augmented)):
+        raise ValueError(
+            f"{name} produced NaN or infinite values from finite input: "
+            f"{augmenter!r} is too strong for data of this scale and dtype "
+            f"({values.dtype})."
+        )
 
 
 class BaseAugmenter(TransformerMixin, BaseEstimator):
@@ -33,7 +90,7 @@ class BaseAugmenter(TransformerMixin, BaseEstimator):
     to ``scale_``, each channel's standard deviation in the data seen by ``fit``.
     """
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn each channel's scale from the training sequences.
 
@@ -54,7 +111,26 @@ class BaseAugmenter(TransformerMixin, BaseEstimator):
         return self.fit_padded(sequences.values, sequences.lengths)
 
     def fit_padded(self, values, lengths):
-        """:meth:`fit` on zero-padded sequences ``values`` with true ``lengths``."""
+        """:meth:`fit` on zero-padded sequences ``values`` with true ``lengths``.
+
+        This is what ``LSTMSequenceClassifier(augment=...)`` calls on the
+        training sequences of each ``fit``; it validates the parameters first.
+
+        Parameters
+        ----------
+        values : ndarray of shape (n_samples, max_length, n_channels)
+        lengths : ndarray of shape (n_samples,)
+            True lengths.
+
+        Returns
+        -------
+        self : object
+            The fitted augmenter.
+        """
+        self._validate_params()
+        return self._fit_padded(values, lengths)
+
+    def _fit_padded(self, values, lengths):
         self.n_channels_ = values.shape[2]
         self.scale_ = channel_scale(values, lengths)
         return self
@@ -127,7 +203,18 @@ class BaseAugmenter(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray like ``values``
+
+        Raises
+        ------
+        ValueError
+            If the result is not finite (a strength too large for the data).
         """
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+            augmented = self._augment_padded(values, lengths, rng)
+        check_augmented(self, values, augmented)
+        return augmented
+
+    def _augment_padded(self, values, lengths, rng):
         out = np.zeros_like(values)
         if lengths is None:
             lengths = np.full(len(values), values.shape[1])

@@ -55,12 +55,12 @@ class ChainAugmenter(BaseAugmenter):
         self.steps = steps
         self.random_state = random_state
 
-    def fit_padded(self, values, lengths):
+    def _fit_padded(self, values, lengths):
         _check_augmenters(self.steps, type(self).__name__)
         self.steps_ = [clone(s).fit_padded(values, lengths) for s in self.steps]
-        return super().fit_padded(values, lengths)
+        return super()._fit_padded(values, lengths)
 
-    def augment_padded(self, values, lengths, rng):
+    def _augment_padded(self, values, lengths, rng):
         for step in self.steps_:
             values = step.augment_padded(values, lengths, rng)
         return values
@@ -99,21 +99,26 @@ class RandomChoiceAugmenter(BaseAugmenter):
         self.p = p
         self.random_state = random_state
 
-    def fit_padded(self, values, lengths):
+    def _fit_padded(self, values, lengths):
         _check_augmenters(self.augmenters, type(self).__name__)
         if self.p is not None:
             p = np.asarray(self.p, dtype=float)
-            if p.shape != (len(self.augmenters),) or np.any(p < 0) or p.sum() <= 0:
+            if (
+                p.shape != (len(self.augmenters),)
+                or not np.all(np.isfinite(p))
+                or np.any(p < 0)
+                or p.sum() <= 0
+            ):
                 raise ValueError(
-                    "p must hold one non-negative probability per augmenter, "
-                    f"not all zero; got {self.p!r}."
+                    "p must hold one finite, non-negative probability per "
+                    f"augmenter, not all zero; got {self.p!r}."
                 )
         self.augmenters_ = [
             clone(a).fit_padded(values, lengths) for a in self.augmenters
         ]
-        return super().fit_padded(values, lengths)
+        return super()._fit_padded(values, lengths)
 
-    def augment_padded(self, values, lengths, rng):
+    def _augment_padded(self, values, lengths, rng):
         p = None if self.p is None else np.asarray(self.p, float) / np.sum(self.p)
         choice = rng.choice(len(self.augmenters_), size=len(values), p=p)
         out = values.copy()

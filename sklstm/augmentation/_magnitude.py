@@ -9,6 +9,11 @@ from scipy.ndimage import gaussian_filter1d
 from sklstm._compat import Interval
 from sklstm.augmentation._base import BaseAugmenter
 
+# Upper bounds that keep the augmenters' working memory small.
+MAX_KNOTS = 1000
+MAX_CURVE_SIGMA = 1e3
+MAX_SMOOTHING_SIGMA = 1e4
+
 
 def smooth_curves(rng, n_curves, length, sigma, n_knots):
     """``n_curves`` smooth random curves of ``length`` steps around 1.
@@ -102,8 +107,12 @@ class SmoothCurveAugmenter(BaseAugmenter):
     """Shared parameters of the augmenters driven by :func:`smooth_curves`."""
 
     _parameter_constraints: dict = {
-        "sigma": [Interval(Real, 0, None, closed="left")],
-        "n_knots": [Interval(Integral, 0, None, closed="left")],
+        # Knots drawn from N(1, sigma): beyond a few units the curves are
+        # already wild, and past ~1e150 the spline's arithmetic overflows.
+        "sigma": [Interval(Real, 0, MAX_CURVE_SIGMA, closed="both")],
+        # Beyond a few per step, more knots only cost memory: the spline's
+        # (n_knots + 2) x n_curves table.
+        "n_knots": [Interval(Integral, 0, MAX_KNOTS, closed="both")],
         "random_state": ["random_state"],
     }
 
@@ -123,9 +132,9 @@ class MagnitudeWarp(SmoothCurveAugmenter):
     Parameters
     ----------
     sigma : float, default=0.2
-        Standard deviation of the knots.
+        Standard deviation of the knots; at most 1000.
     n_knots : int, default=4
-        Interior knots: more knots, faster changes.
+        Interior knots: more knots, faster changes; at most 1000.
     random_state : int, RandomState instance or None, default=None
         Draws the curves.
 
@@ -154,7 +163,7 @@ class GaussianSmoothing(BaseAugmenter):
     Parameters
     ----------
     sigma : float, default=1.0
-        Kernel standard deviation, in time steps.
+        Kernel standard deviation, in time steps; in (0, 10000].
 
     Attributes
     ----------
@@ -165,7 +174,9 @@ class GaussianSmoothing(BaseAugmenter):
     """
 
     _parameter_constraints: dict = {
-        "sigma": [Interval(Real, 0, None, closed="neither")],
+        # The kernel has 8 * sigma + 1 taps; sigma = 1e4 already averages
+        # tens of thousands of steps.
+        "sigma": [Interval(Real, 0, MAX_SMOOTHING_SIGMA, closed="right")],
     }
 
     def __init__(self, *, sigma=1.0):

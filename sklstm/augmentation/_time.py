@@ -32,9 +32,9 @@ class TimeWarp(SmoothCurveAugmenter):
     Parameters
     ----------
     sigma : float, default=0.2
-        Standard deviation of the speed knots.
+        Standard deviation of the speed knots; at most 1000.
     n_knots : int, default=4
-        Interior knots of the speed curve.
+        Interior knots of the speed curve; at most 1000.
     random_state : int, RandomState instance or None, default=None
         Draws the warps.
 

@@ -56,9 +56,13 @@ def _concat(parts):
     return X, np.concatenate(ys)
 
 
-def _subset_files(files, subset):
+def _check_subset(subset):
     if subset not in ("all", "train", "test"):
         raise ValueError(f"subset must be 'all', 'train' or 'test'; got {subset!r}.")
+
+
+def _subset_files(files, subset):
+    _check_subset(subset)
     chosen = [f for f in files if subset == "all" or f"_{subset.upper()}." in f.name]
     if not chosen:
         raise ValueError(f"No {subset!r} file among {[f.name for f in files]}.")
@@ -214,6 +218,7 @@ def load_folder(path, *, subset="all"):
     datasets : dict of str to SequenceDataset
         By folder name, sorted. Text datasets hold raw strings in ``X``.
     """
+    _check_subset(subset)
     top = Path(path)
     if not top.is_dir():
         raise ValueError(f"{top} is not a folder.")

@@ -14,14 +14,19 @@ def _open_text(path):
 
 
 def _labels(raw):
-    """Labels as ints when they all are integral numbers, else as strings."""
+    """Labels as ints when every label is an integer that int64 holds and
+    distinct labels stay distinct ("01" and "1" do not), else as strings."""
+    raw = np.array(raw)
     try:
-        numbers = np.array(raw, dtype=float)
+        numbers = raw.astype(float)
     except ValueError:
-        return np.array(raw)
-    if np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)):
-        return numbers.astype(np.int64)
-    return np.array(raw)
+        return raw
+    if not np.all((numbers == np.round(numbers)) & (np.abs(numbers) < 2.0**63)):
+        return raw
+    integers = numbers.astype(np.int64)
+    if len(np.unique(integers)) != len(np.unique(raw)):
+        return raw
+    return integers
 
 
 def _as_sequences(rows):

@@ -7,6 +7,7 @@ from sklearn.utils import check_random_state
 
 from sklstm._compat import HasMethods
 from sklstm._sequences import Sequences
+from sklstm.augmentation._base import check_augmented
 from sklstm.resampling._base import SequenceSamplerMixin, like_input, to_sequences
 
 
@@ -63,18 +64,25 @@ class AugmentationSampler(SequenceSamplerMixin, BaseOverSampler):
         self.random_state = random_state
 
     def _fit_resample(self, X, y):
+        if not self.sampling_strategy_:
+            raise ValueError(
+                f"sampling_strategy={self.sampling_strategy!r} names no class "
+                "to oversample (sampling_strategy_ = {}); it must give "
+                "{label: number of sequences to add} for at least one class."
+            )
         rng = check_random_state(self.random_state)
         sequences = to_sequences(X)
         self.augmenter_ = clone(self.augmenter)
-        self.augmenter_._validate_params()
         self.augmenter_.fit_padded(sequences.values, sequences.lengths)
         chosen = [np.arange(len(y))]
         for label, n_new in self.sampling_strategy_.items():
             chosen.append(rng.choice(np.flatnonzero(y == label), size=n_new))
         base = np.concatenate(chosen[1:]).astype(np.int64)
+        originals = sequences.values[base]
         augmented = self.augmenter_.augment_padded(
-            sequences.values[base], sequences.lengths[base], rng
+            originals, sequences.lengths[base], rng
         )
+        check_augmented(self.augmenter_, originals, augmented)
         values = np.concatenate([sequences.values, augmented])
         lengths = np.concatenate([sequences.lengths, sequences.lengths[base]])
         return like_input(Sequences(values, lengths), X), y[np.concatenate(chosen)]

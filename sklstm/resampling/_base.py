@@ -14,8 +14,15 @@ from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from sklstm._compat import _fit_context
-from sklstm._sequences import Sequences, as_3d, check_ragged_rows, is_ragged, pad
+from sklstm._atomic_fit import atomic_fit
+from sklstm._sequences import (
+    Sequences,
+    as_3d,
+    check_axes_not_empty,
+    check_ragged_rows,
+    is_ragged,
+    pad,
+)
 
 
 def as_object_rows(rows):
@@ -84,9 +91,10 @@ class SequenceSamplerMixin:
                 f"X must be 2-D (n_samples, n_timesteps), 3-D (n_samples, "
                 f"n_timesteps, n_features) or a list of sequences; got {X.ndim}-D."
             )
+        check_axes_not_empty(X)
         return X, y, binarize_y
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit(prefer_skip_nested_validation=True)
     def fit_resample(self, X, y, **params):
         """Resample the sequences.
 

@@ -1,0 +1,277 @@
+"""Safe persistence: files run no code, load as trained, and refuse damage."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from sklstm import LSTMSequenceClassifier
+from sklstm.exceptions import CollapseWarning
+from sklstm.persistence import _digest, load_model, save_model
+
+FAST = dict(hidden_size=8, max_epochs=6, learning_rate=2e-2, random_state=0)
+
+
+def task(n=120, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 12, 2)).astype(np.float32)
+    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+    return X, y
+
+
+@pytest.fixture(autouse=True)
+def _quiet_collapse():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        yield
+
+
+def rewrite(source, target, edit):
+    """Copy a model file, changing its document with ``edit`` (in place) and
+    writing a matching checksum: a well-formed file with malformed content."""
+    content = torch.load(source, weights_only=True)
+    document = json.loads(content["sklstm"])
+    edit(document)
+    content["sklstm"] = json.dumps(document)
+    content["sha256"] = _digest(content["sklstm"], content["weights"])
+    torch.save(content, target)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    from sklstm.augmentation import ChainAugmenter, GaussianNoise, TimeWarp
+
+    X, y = task()
+    labels = np.array(["no", "yes"])[y]
+    clf = LSTMSequenceClassifier(
+        **FAST,
+        class_weight={"no": 1.0, "yes": 2.0},
+        augment=ChainAugmenter([TimeWarp(sigma=0.1), GaussianNoise()]),
+        early_stopping=True,
+        bidirectional=True,
+        num_layers=2,
+    ).fit(X, labels)
+    save_model(clf, tmp_path / "model.sklstm")
+    restored = load_model(tmp_path / "model.sklstm")
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(restored.classes_, clf.classes_)
+    assert restored.history_ == clf.history_
+    assert restored.get_params()["class_weight"] == {"no": 1.0, "yes": 2.0}
+    assert isinstance(restored.augment, ChainAugmenter)
+    assert restored.best_epoch_ == clf.best_epoch_
+    restored.set_params(warm_start=True, max_epochs=1).fit(X, labels)
+    assert restored.n_epochs_ == clf.n_epochs_ + 1
+
+
+def test_save_and_load_token_model(tmp_path):
+    rng = np.random.RandomState(0)
+    X = [rng.randint(1, 20, size=rng.randint(2, 9)) for _ in range(60)]
+    y = np.array([int(7 in x) for x in X])
+    clf = LSTMSequenceClassifier(**FAST, embedding_dim=4).fit(X, y)
+    save_model(clf, tmp_path / "tokens.sklstm")
+    restored = load_model(tmp_path / "tokens.sklstm")
+    np.testing.assert_array_equal(restored.vocabulary_, clf.vocabulary_)
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_load_rejects_foreign_and_future_files(tmp_path):
+
+    X, y = task()
+    clf = LSTMSequenceClassifier(**FAST).fit(X, y)
+    path = tmp_path / "model.sklstm"
+    save_model(clf, path)
+    rewrite(path, tmp_path / "future.sklstm", lambda d: d.update(format_version=99))
+    with pytest.raises(ValueError, match=r"format version 99.*reads version 2"):
+        load_model(tmp_path / "future.sklstm")
+    (tmp_path / "junk.sklstm").write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="not an sklstm model file"):
+        load_model(tmp_path / "junk.sklstm")
+    torch.save({"weights": {}}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not an sklstm model file"):
+        load_model(tmp_path / "other.pt")
+
+
+def test_load_runs_no_code(tmp_path):
+    """A pickle that would run code on load is refused by weights_only."""
+    import pickle
+
+    class Exploit:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    path = tmp_path / "evil.sklstm"
+    with path.open("wb") as f:
+        pickle.dump({"sklstm": Exploit()}, f)
+    with pytest.raises(ValueError, match="not an sklstm model file"):
+        load_model(path)
+
+
+def test_unsafe_parameters_cannot_be_saved(tmp_path):
+    X, y = task()
+    clf = LSTMSequenceClassifier(
+        **dict(FAST, random_state=np.random.RandomState(0))
+    ).fit(X, y)
+    with pytest.raises(ValueError, match=r"random_state.*cannot be stored safely"):
+        save_model(clf, tmp_path / "model.sklstm")
+    with pytest.raises(ValueError, match="not fitted"):
+        save_model(LSTMSequenceClassifier(), tmp_path / "model.sklstm")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(hidden_size=16),
+        dict(pooling="attention"),
+        dict(conv_stride=3),
+        dict(fcn_width=None, num_layers=2, bidirectional=True),
+    ],
+)
+def test_a_warm_started_model_loads_as_trained_after_set_params(tmp_path, change):
+    X, y = task()
+    clf = LSTMSequenceClassifier(**FAST, warm_start=True, conv_layers=1).fit(X, y)
+    clf.set_params(**change, max_epochs=1).fit(X, y)  # keeps the first shape
+    save_model(clf, tmp_path / "model.sklstm")
+    restored = load_model(tmp_path / "model.sklstm")
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    assert restored.module_.config == clf.module_.config
+    assert restored.get_params()["hidden_size"] == clf.hidden_size
+
+
+def saved_model(tmp_path):
+    X, y = task(n=40)
+    clf = LSTMSequenceClassifier(
+        hidden_size=4, max_epochs=1, fcn_width=8, random_state=0
+    ).fit(X, y)
+    path = tmp_path / "model.sklstm"
+    save_model(clf, path)
+    return clf, X, path
+
+
+def test_truncated_files_are_damaged_not_torch_errors(tmp_path):
+    _, _, path = saved_model(tmp_path)
+    data = path.read_bytes()
+    cuts = np.unique(np.linspace(0, len(data) - 1, 60).astype(int))
+    for cut in cuts:
+        (tmp_path / "cut.sklstm").write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=r"damaged|not an sklstm model file"):
+            load_model(tmp_path / "cut.sklstm")
+
+
+def test_flipped_bytes_never_load_as_a_different_model(tmp_path):
+    clf, X, path = saved_model(tmp_path)
+    data = path.read_bytes()
+    expected = clf.predict_proba(X)
+    caught = 0
+    positions = np.unique(np.linspace(0, len(data) - 1, 400).astype(int))
+    for position in positions:
+        flipped = bytearray(data)
+        flipped[position] ^= 0xFF
+        (tmp_path / "flipped.sklstm").write_bytes(bytes(flipped))
+        try:
+            restored = load_model(tmp_path / "flipped.sklstm")
+        except ValueError:
+            caught += 1
+            continue
+        # A flip in bytes nothing reads (zip alignment padding) is harmless.
+        np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    assert caught > 0.5 * len(positions)
+
+
+def test_a_flip_inside_the_weights_is_caught_by_the_checksum(tmp_path):
+    _, _, path = saved_model(tmp_path)
+    content = torch.load(path, weights_only=True)
+    content["weights"]["head.bias"][0] += 1e-6  # what a flipped mantissa bit does
+    torch.save(content, tmp_path / "altered.sklstm")
+    with pytest.raises(ValueError, match=r"damaged.*SHA-256"):
+        load_model(tmp_path / "altered.sklstm")
+
+
+def nested(depth):
+    value = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def set_param(name, value):
+    return lambda d: d["params"].update({name: value})
+
+
+def set_attribute(name, value):
+    return lambda d: d["attributes"].update({name: value})
+
+
+def drop(*keys):
+    def edit(document):
+        part = document
+        for key in keys[:-1]:
+            part = part[key]
+        del part[keys[-1]]
+
+    return edit
+
+
+MALFORMED = {
+    "hidden_size=-1": set_param("hidden_size", -1),
+    "pooling='evil'": set_param("pooling", "evil"),
+    "unknown parameter": set_param("evil", 1),
+    "missing parameter": drop("params", "hidden_size"),
+    "class_weight wrong type": set_param("class_weight", 3),
+    "unknown augmenter": set_param("augment", {"__augmenter__": "os", "params": {}}),
+    "augmenter bad params": set_param(
+        "augment", {"__augmenter__": "GaussianNoise", "params": {"sigma": -1}}
+    ),
+    "attribute _parameter_constraints": set_attribute("_parameter_constraints", {}),
+    "attribute predict": set_attribute("predict", 1),
+    "missing classes_": drop("attributes", "classes_"),
+    "missing architecture": drop("architecture"),
+    "n_channels_ as text": set_attribute("n_channels_", "2"),
+    "classes_ a number": set_attribute("classes_", 5),
+    "classes_ unsorted": set_attribute(
+        "classes_", {"__ndarray__": [1, 0], "dtype": "<i8"}
+    ),
+    "history_ text": set_attribute("history_", "x"),
+    "array of bytes dtype": set_attribute(
+        "classes_", {"__ndarray__": [0, 1], "dtype": "V8"}
+    ),
+    "deep nesting": set_param("class_weight", nested(100_000)),
+    "architecture hidden_size": lambda d: d["architecture"].update(hidden_size=9),
+    "architecture huge": lambda d: d["architecture"].update(hidden_size=10**12),
+    "architecture pooling": lambda d: d["architecture"].update(pooling="evil"),
+    "architecture extra key": lambda d: d["architecture"].update(evil=1),
+    "tag with extra keys": set_param("class_weight", {"__pairs__": [], "evil": 1}),
+    "document a list": lambda d: d.clear(),
+}
+
+
+@pytest.mark.parametrize("edit", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_documents_are_value_errors(tmp_path, edit):
+    _, _, path = saved_model(tmp_path)
+    if edit is MALFORMED["deep nesting"]:
+        target = tmp_path / "bad.sklstm"
+        content = torch.load(path, weights_only=True)
+        text = content["sklstm"].replace(
+            '"class_weight": null', '"class_weight": ' + "[" * 100_000 + "]" * 100_000
+        )
+        content["sklstm"] = text
+        content["sha256"] = _digest(text, content["weights"])
+        torch.save(content, target)
+    else:
+        rewrite(path, tmp_path / "bad.sklstm", edit)
+    with pytest.raises(ValueError):
+        load_model(tmp_path / "bad.sklstm")
+
+
+@pytest.mark.parametrize("tag", ["__ndarray__", "__pairs__", "__augmenter__"])
+def test_labels_that_look_like_encoding_tags_round_trip(tmp_path, tag):
+    X, y = task()
+    labels = np.array([tag, "plain"])[y]
+    clf = LSTMSequenceClassifier(**FAST, class_weight={tag: 2.0, "plain": 1.0})
+    clf.fit(X, labels)
+    save_model(clf, tmp_path / "model.sklstm")
+    restored = load_model(tmp_path / "model.sklstm")
+    np.testing.assert_array_equal(restored.classes_, clf.classes_)
+    assert restored.class_weight == {tag: 2.0, "plain": 1.0}
+    assert restored.history_ == clf.history_
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
