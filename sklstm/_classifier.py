@@ -1,8 +1,8 @@
 """LSTMSequenceClassifier: the scikit-learn face of the LSTM."""
 
-import copy
+import functools
 import io
-import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,14 +13,18 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._atomic_fit import atomic_fit
+from sklstm._batching import epoch_batches, stratified_split
+from sklstm._collapse import warn_if_collapsed
 from sklstm._compat import (
     HasMethods,
     Interval,
     StrOptions,
     _check_sample_weight,
 )
+from sklstm._early_stopping import KeptEpoch
 from sklstm._losses import Objective, log_prior_offset
 from sklstm._network import LSTMNetwork
+from sklstm._optim import OPTIMIZERS, make_optimizer, make_scheduler, resume
 from sklstm._runtime import (
     make_generator,
     resolve_device,
@@ -29,39 +33,32 @@ from sklstm._runtime import (
 )
 from sklstm._scoring import check_scoring_on, scorer_names
 from sklstm._sequences import (
+    Sequences,
     encode_tokens,
     normalize_each,
     validate_sequences,
     validate_tokens,
 )
-from sklstm._training import (
-    LabelledSequences,
-    LoopConfig,
-    is_collapsed,
-    make_scheduler,
-    predict_logits,
-    run_epochs,
-    stratified_split,
-)
-from sklstm.exceptions import CollapseWarning, FitInterrupted
+from sklstm._training import LabelledSequences, Trainer, predict_logits, run_epochs
+from sklstm._warnings import warn
+from sklstm.exceptions import FitInterrupted
 
 # Filters of the FCN branch's first block with fcn_width='auto' (real values).
 FCN_WIDTH = 64
 
-_OPTIMIZERS = {
-    "adam": lambda params, est: torch.optim.Adam(
-        params, lr=est.learning_rate, weight_decay=est.weight_decay
-    ),
-    "adamw": lambda params, est: torch.optim.AdamW(
-        params, lr=est.learning_rate, weight_decay=est.weight_decay
-    ),
-    "sgd": lambda params, est: torch.optim.SGD(
-        params,
-        lr=est.learning_rate,
-        momentum=est.momentum,
-        weight_decay=est.weight_decay,
-    ),
-}
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What ``fit`` knows before it builds a network."""
+
+    sequences: Sequences
+    vocabulary: np.ndarray | None  # token ids seen, with embedding_dim
+    classes: np.ndarray
+    train: LabelledSequences
+    valid: LabelledSequences | None
+    augmenter: object  # fitted clone of ``augment``, or None
+    rng: np.random.RandomState
+    history: list  # of the earlier fits a warm start continues
 
 
 def _check_declared_classes(classes, y):
@@ -371,7 +368,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, 1e3, closed="right")],
         "lr_schedule": [StrOptions({"constant", "cosine", "onecycle"})],
         "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "l1": [Interval(Real, 0, None, closed="left")],
@@ -504,18 +501,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self : LSTMSequenceClassifier
             The fitted classifier.
         """
-        warm = self.warm_start and hasattr(self, "module_")
-        return self._fit(
-            X,
-            y,
-            sample_weight,
-            warm=warm,
-            n_epochs=self.max_epochs,  # None: from max_steps
-            early_stopping=self.early_stopping,
-            classes=None,
-            lr_schedule=self.lr_schedule,
-            collapse_guard=True,
-        )
+        return self._fit(X, y, sample_weight)
 
     @atomic_fit(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -544,17 +530,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self : LSTMSequenceClassifier
             The updated classifier.
         """
-        return self._fit(
-            X,
-            y,
-            sample_weight,
-            warm=hasattr(self, "module_"),
-            n_epochs=1,
-            early_stopping=False,
-            classes=classes,
-            lr_schedule="constant",
-            collapse_guard=False,
-        )
+        return self._fit(X, y, sample_weight, classes=classes, incremental=True)
 
     def predict_proba(self, X):
         """Class probabilities of each sequence.
@@ -570,7 +546,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             Rows sum to one; columns follow ``classes_``.
         """
         check_is_fitted(self)
-        sequences, _ = self._validate_X(X, reset=False)
+        sequences, _, _ = self._validate_X(X, reset=False)
         with torch_threads(self.n_threads):
             logits = predict_logits(
                 self.module_, sequences, self.batch_size, self.device_
@@ -630,41 +606,85 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fitting, step by step ------------------------------------------------
 
-    def _fit(
-        self,
-        X,
-        y,
-        sample_weight,
-        *,
-        warm,
-        n_epochs,
-        early_stopping,
-        classes,
-        lr_schedule,
-        collapse_guard,
-    ):
-        sequences, y = self._validate_X(X, y, reset=not warm)
-        check_classification_targets(y)
-        classes_ = self._check_classes(y, classes, warm)
-        y_encoded = np.searchsorted(classes_, y).astype(np.int64)
-        weights = self._loss_weights(y_encoded, classes_, sample_weight, sequences)
+    def _fit(self, X, y, sample_weight, *, classes=None, incremental=False):
+        """Prepare the data, build the network, train it, store the result.
+
+        ``incremental`` (``partial_fit``): one epoch at a constant rate,
+        continuing any fitted network, no validation split, no collapse guard.
+        Nothing is assigned to ``self`` before the last step (``atomic_fit``
+        undoes what scikit-learn's validation sets when a step raises).
+        """
+        warm = hasattr(self, "module_") and (incremental or self.warm_start)
+        data = self._prepare(X, y, sample_weight, classes, warm, incremental)
         device = resolve_device(self.device)
+        seed = data.rng.randint(np.iinfo(np.int32).max)
+        steps_per_epoch = -(-len(data.train) // self.batch_size)
+        n_epochs = 1 if incremental else self.max_epochs
+        if n_epochs is None:
+            n_epochs = -(-self.max_steps // steps_per_epoch)
+        with torch_threads(self.n_threads):
+            trainer = self._build(
+                data, warm, incremental, device, seed, n_epochs * steps_per_epoch
+            )
+            kept, history, interrupted = self._train(data, trainer, n_epochs)
+
+        history = data.history + history
+        fitted = dict(
+            classes_=data.classes,
+            n_channels_=data.sequences.n_channels,
+            module_=trainer.module,
+            optimizer_=trainer.optimizer,
+            device_=device,
+            history_=history,
+            n_epochs_=len(history),
+            best_epoch_=kept.epoch,
+        )
+        if data.vocabulary is not None:
+            fitted["vocabulary_"] = data.vocabulary
+        vars(self).update(fitted)
+
+        if interrupted:
+            raise FitInterrupted(
+                f"{type(self).__name__}.fit was interrupted in epoch "
+                f"{history[-1]['epoch']}; the estimator keeps the weights of "
+                f"epoch {kept.epoch} and can predict or continue training."
+            )
+        if kept.unscored:
+            warn(
+                f"scoring={self.scoring!r} gave NaN on the validation split at "
+                f"every epoch; early stopping kept the weights of epoch "
+                f"{kept.epoch}, the first of this fit.",
+                UserWarning,
+            )
+        if not incremental:
+            warn_if_collapsed(
+                type(self).__name__, data.classes, kept.guard, data.valid is not None
+            )
+        return self
+
+    def _prepare(self, X, y, sample_weight, classes, warm, incremental):
+        """Validated data, classes, loss weights, split and fitted augmenter."""
+        sequences, y, vocabulary = self._validate_X(X, y, reset=not warm)
+        check_classification_targets(y)
+        classes = self._check_classes(y, classes, warm)
+        y_encoded = np.searchsorted(classes, y).astype(np.int64)
+        weights = self._loss_weights(y_encoded, classes, sample_weight, sequences)
         rng = check_random_state(self.random_state)
 
-        train_rows = np.arange(len(y_encoded))
-        valid = None
-        if early_stopping:
-            train_rows, valid_rows = self._validation_split(y_encoded, classes_, rng)
-            if len(valid_rows):
-                valid = LabelledSequences(sequences, y_encoded, weights, valid_rows)
+        train_rows, valid_rows = np.arange(len(y_encoded)), ()
+        if self.early_stopping and not incremental:
+            train_rows, valid_rows = self._validation_split(y_encoded, classes, rng)
         if weights is not None:
             train_mean = weights[train_rows].mean()
             if train_mean <= 0:
                 raise ValueError("Every training sample has a loss weight of zero.")
             weights = (weights / train_mean).astype(np.float32)
-            if valid is not None:
-                valid.weights = weights
-        train = LabelledSequences(sequences, y_encoded, weights, train_rows)
+        valid = None
+        if len(valid_rows):
+            valid = LabelledSequences(sequences, y_encoded, weights, valid_rows)
+            if self.scoring != "loss":
+                check_scoring_on(self.scoring, classes, y_encoded[valid_rows])
+
         augmenter = None
         if self.augment is not None:
             augmenter = clone(self.augment)
@@ -674,90 +694,113 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 augmenter.fit_padded(
                     sequences.values[train_rows], sequences.lengths[train_rows]
                 )
-        if valid is not None and self.scoring != "loss":
-            check_scoring_on(self.scoring, classes_, y_encoded[valid.indices])
+        return _Prepared(
+            sequences=sequences,
+            vocabulary=vocabulary,
+            classes=classes,
+            train=LabelledSequences(sequences, y_encoded, weights, train_rows),
+            valid=valid,
+            augmenter=augmenter,
+            rng=rng,
+            history=list(self.history_) if warm else [],
+        )
 
-        config = LoopConfig(
-            n_classes=len(classes_),
+    def _build(self, data, warm, incremental, device, seed, total_steps):
+        """The network, optimizer and schedule (over ``total_steps`` batches)
+        of this fit, in a Trainer."""
+        settings = dict(
+            lr=self.learning_rate,
+            weight_decay=self.weight_decay,
+            momentum=self.momentum,
+        )
+        if warm:
+            module, optimizer = resume(
+                self.module_,
+                getattr(self, "optimizer_", None),
+                device,
+                self.optimizer,
+                **settings,
+            )
+        else:
+            with seeded_torch(seed, device):
+                module = self._build_module(
+                    len(data.classes), data.sequences.n_channels, data.vocabulary
+                ).to(device)
+            optimizer = make_optimizer(module, self.optimizer, **settings)
+        y_train = data.train.y[data.train.indices]
+        objective = Objective(
+            kind=self.loss,
+            focal_gamma=self.focal_gamma,
+            label_smoothing=self.label_smoothing,
+            logit_offset=None
+            if not self.logit_adjustment
+            else log_prior_offset(y_train, len(data.classes), self.logit_adjustment),
+        )
+        return Trainer(
+            module=module,
+            optimizer=optimizer,
+            objective=objective,
+            classes=data.classes,
             batch_size=self.batch_size,
             device=device,
+            scheduler=make_scheduler(
+                optimizer,
+                "constant" if incremental else self.lr_schedule,
+                total_steps=total_steps,
+                warmup_fraction=self.warmup_fraction,
+            ),
+            generator=make_generator(seed, device),
+            augmenter=data.augmenter,
             l1=self.l1,
             clip_grad_norm=self.clip_grad_norm,
-            scoring=self.scoring,
-            classes=classes_,
-            early_stopping=valid is not None,
-            n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol,
             learning_rate=self.learning_rate,
-            verbose=self.verbose,
-            augmenter=augmenter,
-            objective=self._objective(y_encoded[train_rows], len(classes_)),
-            balanced_batches=self.balanced_batches,
-            bucket_by_length=self.bucket_by_length,
         )
-        steps_per_epoch = -(-len(train_rows) // self.batch_size)
-        if n_epochs is None:
-            n_epochs = -(-self.max_steps // steps_per_epoch)
-        seed = rng.randint(np.iinfo(np.int32).max)
-        config.generator = make_generator(seed, device)
-        history = list(self.history_) if warm else []
-        with torch_threads(self.n_threads):
-            if warm:
-                module, optimizer = self._resume(device)
-            else:
-                with seeded_torch(seed, device):
-                    module = self._build_module(len(classes_)).to(device)
-                optimizer = _OPTIMIZERS[self.optimizer](module.parameters(), self)
-            config.scheduler = make_scheduler(
-                optimizer,
-                lr_schedule,
-                total_steps=n_epochs * steps_per_epoch,
-                warmup_fraction=self.warmup_fraction,
-            )
-            result = run_epochs(
-                module,
-                optimizer,
-                train,
-                valid,
-                n_epochs,
-                config,
-                rng,
-                first_epoch=len(history) + 1,
-            )
-        module.load_state_dict(result.kept_state)
 
-        self.classes_ = classes_
-        self.module_ = module
-        self.optimizer_ = optimizer
-        self.device_ = device
-        self.history_ = history + result.history
-        self.n_epochs_ = len(self.history_)
-        self.best_epoch_ = result.best_epoch
-        if result.interrupted:
-            raise FitInterrupted(
-                f"{type(self).__name__}.fit was interrupted in epoch "
-                f"{self.history_[-1]['epoch']}; the estimator keeps the weights of "
-                f"epoch {self.best_epoch_} and can predict or continue training."
-            )
-        if result.unscored:
-            warnings.warn(
-                f"scoring={self.scoring!r} gave NaN on the validation split at "
-                f"every epoch; early stopping kept the weights of epoch "
-                f"{self.best_epoch_}, the first of this fit.",
-                UserWarning,
-                stacklevel=3,
-            )
-        if collapse_guard:
-            self._warn_if_collapsed(result.guard_confusion, valid is not None)
-        return self
+    def _train(self, data, trainer, n_epochs):
+        """Run the epochs; the module ends with the kept epoch's weights.
+
+        Returns the :class:`KeptEpoch`, this fit's history and whether it was
+        interrupted.
+        """
+        first_epoch = len(data.history) + 1
+        kept = KeptEpoch(
+            trainer.module,
+            first_epoch,
+            patience=None if data.valid is None else self.n_iter_no_change,
+            tol=self.tol,
+        )
+        lengths = None if data.sequences.equal_length else data.sequences.lengths
+        history, interrupted = run_epochs(
+            trainer,
+            data.train,
+            data.valid,
+            range(first_epoch, first_epoch + n_epochs),
+            kept,
+            data.rng,
+            batches_for=functools.partial(
+                epoch_batches,
+                data.train.indices,
+                data.train.y,
+                lengths,
+                self.batch_size,
+                balanced=self.balanced_batches,
+                bucket=self.bucket_by_length,
+            ),
+            scoring=self.scoring,
+            verbose=self.verbose,
+        )
+        kept.restore(trainer.module)
+        return kept, history, interrupted
 
     def _validate_X(self, X, y=None, *, reset):
-        """Sequences ready for the network (token ids mapped to embedding rows)."""
+        """Sequences ready for the network (token ids mapped to embedding
+        rows), ``y``, and the vocabulary (new on ``reset``; None for real
+        values)."""
         if self.embedding_dim is None:
             sequences, y = validate_sequences(self, X, y, reset=reset)
             if self.normalize == "sequence":
                 sequences = normalize_each(sequences)
-            return sequences, y
+            return sequences, y, None
         if self.augment is not None:
             raise ValueError(
                 "augment works on real-valued sequences; it cannot be combined "
@@ -765,8 +808,10 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         sequences, y = validate_tokens(self, X, y, reset=reset)
         if reset:
-            self.vocabulary_ = np.unique(sequences.values[:, :, 0][sequences.real])
-        return encode_tokens(sequences, self.vocabulary_), y
+            vocabulary = np.unique(sequences.values[:, :, 0][sequences.real])
+        else:
+            vocabulary = self.vocabulary_
+        return encode_tokens(sequences, vocabulary), y, vocabulary
 
     def _check_classes(self, y, classes, warm):
         """The fitted classes: new on a fresh fit, checked on a warm one."""
@@ -833,39 +878,26 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         return weights
 
-    def _objective(self, y_train, n_classes):
-        offset = None
-        if self.logit_adjustment:
-            offset = log_prior_offset(y_train, n_classes, self.logit_adjustment)
-        return Objective(
-            kind=self.loss,
-            focal_gamma=self.focal_gamma,
-            label_smoothing=self.label_smoothing,
-            logit_offset=offset,
-        )
-
     def _validation_split(self, y_encoded, classes, rng):
         train_rows, valid_rows, too_small = stratified_split(
             y_encoded, self.validation_fraction, rng
         )
         if not len(valid_rows):
-            warnings.warn(
+            warn(
                 "No class has the 2 samples a stratified validation split needs; "
                 "training without early stopping.",
                 UserWarning,
-                stacklevel=4,
             )
         elif too_small:
-            warnings.warn(
+            warn(
                 f"Classes {classes[too_small].tolist()} have a single sample, too "
                 "few for the stratified validation split: they stay wholly in "
                 "training and are not monitored by early stopping.",
                 UserWarning,
-                stacklevel=4,
             )
         return train_rows, valid_rows
 
-    def _build_module(self, n_classes):
+    def _build_module(self, n_classes, n_channels, vocabulary):
         # Parameters may be numpy scalars (GridSearchCV over an array passes
         # np.int64); torch's layers take Python ints, and the network's config
         # (saved by sklstm.persistence) holds plain values.
@@ -875,65 +907,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         width = None if width is None else int(width)
         embedding_dim = None if self.embedding_dim is None else int(self.embedding_dim)
         return LSTMNetwork(
-            n_channels=self.n_channels_,
+            n_channels=n_channels,
             n_classes=n_classes,
             hidden_size=int(self.hidden_size),
             num_layers=int(self.num_layers),
             bidirectional=bool(self.bidirectional),
             dropout=float(self.dropout),
             pooling=str(self.pooling),
-            n_embeddings=None
-            if self.embedding_dim is None
-            else len(self.vocabulary_) + 2,
+            n_embeddings=None if vocabulary is None else len(vocabulary) + 2,
             embedding_dim=embedding_dim,
             conv_layers=int(self.conv_layers),
             conv_channels=int(self.conv_channels),
             conv_kernel_size=int(self.conv_kernel_size),
             conv_stride=int(self.conv_stride),
             fcn_widths=None if width is None else (width, 2 * width, width),
-        )
-
-    def _resume(self, device):
-        """Copies of the fitted module and optimizer, on ``device``, with the
-        current settings; the originals stay as they are until the fit succeeds.
-
-        The optimizer keeps its state (moments, momentum buffers) but takes the
-        current ``learning_rate``, ``weight_decay`` and ``momentum``; a changed
-        ``optimizer`` kind starts a fresh optimizer.
-        """
-        # One deepcopy, so the copied optimizer holds the copied parameters.
-        module, optimizer = copy.deepcopy(
-            (self.module_, getattr(self, "optimizer_", None))
-        )
-        if device != self.device_:
-            module.to(device)
-            if optimizer is not None:
-                # Reloading casts the optimizer's state to its parameters' device.
-                optimizer.load_state_dict(optimizer.state_dict())
-        fresh = _OPTIMIZERS[self.optimizer](module.parameters(), self)
-        if type(fresh) is not type(optimizer):
-            return module, fresh
-        for group in optimizer.param_groups:
-            for key in ("lr", "weight_decay", "momentum"):
-                if key in group:
-                    group[key] = fresh.defaults[key]
-        return module, optimizer
-
-    def _warn_if_collapsed(self, confusion, validated):
-        if confusion is None or not is_collapsed(confusion):
-            return
-        predicted = confusion.sum(axis=0)
-        top = int(np.argmax(predicted))
-        where = "validation" if validated else "training"
-        label = self.classes_[top : top + 1].tolist()[0]
-        warnings.warn(
-            f"{type(self).__name__} predicts class {label!r} for "
-            f"{predicted[top] / predicted.sum():.0%} of the {where} sequences "
-            f"although {1 - confusion[top].sum() / confusion.sum():.0%} of them "
-            "belong to other classes: the model has collapsed onto one class. "
-            "Cures: class_weight='balanced', resampling the training data (e.g. "
-            "sklstm.resampling.SequenceRandomOverSampler in an imblearn "
-            "Pipeline), or early_stopping=True with scoring='balanced_accuracy'.",
-            CollapseWarning,
-            stacklevel=3,
         )

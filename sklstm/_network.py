@@ -182,25 +182,16 @@ class LSTMNetwork(nn.Module):
         conv_stride=2,
         fcn_widths=None,
     ):
+        arguments = dict(locals())
+        del arguments["self"], arguments["__class__"]
         super().__init__()
-        # What rebuilds this network: sklstm.persistence stores it beside the
-        # weights, so a model loads with the shape it was trained in.
-        self.config = dict(
-            n_channels=n_channels,
-            n_classes=n_classes,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            pooling=pooling,
-            n_embeddings=n_embeddings,
-            embedding_dim=embedding_dim,
-            conv_layers=conv_layers,
-            conv_channels=conv_channels,
-            conv_kernel_size=conv_kernel_size,
-            conv_stride=conv_stride,
-            fcn_widths=None if fcn_widths is None else list(fcn_widths),
-        )
+        # What rebuilds this network (the arguments above, as plain values):
+        # sklstm.persistence stores it beside the weights, so a model loads
+        # with the shape it was trained in.
+        self.config = {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in arguments.items()
+        }
         self.pooling = pooling
         self.embedding = None
         if n_embeddings is not None:

@@ -18,6 +18,9 @@ import numpy as np
 from sklearn.utils import column_or_1d
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+# The dtypes real-valued sequences keep (others are converted to the first).
+FLOAT_DTYPES = (np.float64, np.float32)
+
 
 @dataclass(frozen=True)
 class Sequences:
@@ -256,8 +259,9 @@ def validate_sequences(
     Fixed-length arrays go through :func:`sklearn.utils.validation.validate_data`,
     so ``n_features_in_`` is the number of time steps, as scikit-learn's checks
     expect. Ragged input has no fixed number of time steps: ``n_features_in_`` is
-    removed on ``reset`` and not checked otherwise. The number of channels is
-    stored as ``n_channels_`` on ``reset`` and checked otherwise.
+    removed on ``reset`` and not checked otherwise. Without ``reset`` the
+    number of channels is checked against ``estimator.n_channels_``, which the
+    estimator stores itself when its fit succeeds.
 
     Returns
     -------
@@ -266,7 +270,6 @@ def validate_sequences(
     y : ndarray or None
         The validated targets, when ``y`` was given.
     """
-    name = type(estimator).__name__
     # At prediction a list of arrays may have any lengths, equal or not.
     listed = (
         not reset
@@ -274,60 +277,71 @@ def validate_sequences(
         and len(X) > 0
         and all(isinstance(x, np.ndarray) for x in X)
     )
+    check = dict(reset=reset, dtype=dtype, ensure_all_finite=ensure_all_finite)
     if listed or is_ragged(X):
-        rows = check_ragged_rows(X, dtype, ensure_all_finite)
-        layout = Layout(True, type(X), np.ndim(X[0]))
-        sequences = pad(rows)
-        if y is None and reset and estimator.__sklearn_tags__().target_tags.required:
-            raise ValueError(
-                f"This {name} estimator requires y to be passed, but the target y "
-                "is None."
-            )
-        if y is not None:
-            y = column_or_1d(y, warn=True)
-            check_consistent_length(sequences.values, y)
-        if reset and hasattr(estimator, "n_features_in_"):
-            del estimator.n_features_in_
+        sequences, y = _validate_ragged(estimator, X, y, **check)
     else:
-        if (
-            not reset
-            and getattr(X, "ndim", None) in (2, 3)
-            and hasattr(estimator, "n_features_in_")
-            and X.shape[1] != estimator.n_features_in_
-        ):
-            # A 2-D X's columns are time steps; scikit-learn's contract (and
-            # its checks) name them features, so that sentence comes first.
-            opening = (
-                f"X has {X.shape[1]} features, but {name} is expecting "
-                f"{estimator.n_features_in_} features as input: "
-                if X.ndim == 2
-                else ""
-            )
-            raise ValueError(
-                f"{opening}X has sequences of {X.shape[1]} time steps, but {name} "
-                f"was fitted on fixed-length sequences of {estimator.n_features_in_} "
-                "steps. Pass a list of arrays to predict on sequences of any length."
-            )
-        check = dict(
-            reset=reset, allow_nd=True, dtype=dtype, ensure_all_finite=ensure_all_finite
-        )
-        if y is None:
-            X = validate_data(estimator, X, **check)
-        else:
-            X, y = validate_data(estimator, X, y, **check)
-        layout = Layout(False, np.ndarray, X.ndim)
-        check_axes_not_empty(X)
-        X = as_3d(X)
-        lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
-        sequences = Sequences(X, lengths)
-    if reset:
-        estimator.n_channels_ = sequences.n_channels
-    elif sequences.n_channels != estimator.n_channels_:
+        sequences, y = _validate_fixed(estimator, X, y, **check)
+    if not reset and sequences.n_channels != estimator.n_channels_:
         raise ValueError(
             f"X has {sequences.n_channels} features (channels) per time step, but "
-            f"{name} was fitted with {estimator.n_channels_}."
+            f"{type(estimator).__name__} was fitted with {estimator.n_channels_}."
         )
-    return replace(sequences, layout=layout), y
+    return sequences, y
+
+
+def _validate_ragged(estimator, X, y, *, reset, dtype, ensure_all_finite):
+    rows = check_ragged_rows(X, dtype, ensure_all_finite)
+    sequences = replace(pad(rows), layout=Layout(True, type(X), np.ndim(X[0])))
+    if y is None and reset and estimator.__sklearn_tags__().target_tags.required:
+        raise ValueError(
+            f"This {type(estimator).__name__} estimator requires y to be passed, "
+            "but the target y is None."
+        )
+    if y is not None:
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(sequences.values, y)
+    if reset and hasattr(estimator, "n_features_in_"):
+        del estimator.n_features_in_
+    return sequences, y
+
+
+def _validate_fixed(estimator, X, y, *, reset, dtype, ensure_all_finite):
+    if not reset:
+        _check_fixed_length(estimator, X)
+    check = dict(
+        reset=reset, allow_nd=True, dtype=dtype, ensure_all_finite=ensure_all_finite
+    )
+    if y is None:
+        X = validate_data(estimator, X, **check)
+    else:
+        X, y = validate_data(estimator, X, y, **check)
+    layout = Layout(False, np.ndarray, X.ndim)
+    check_axes_not_empty(X)
+    X = as_3d(X)
+    lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
+    return Sequences(X, lengths, layout), y
+
+
+def _check_fixed_length(estimator, X):
+    """Refuse an array whose sequences are not as long as those of ``fit``."""
+    expected = getattr(estimator, "n_features_in_", None)
+    if getattr(X, "ndim", None) not in (2, 3) or expected in (None, X.shape[1]):
+        return
+    name = type(estimator).__name__
+    # A 2-D X's columns are time steps; scikit-learn's contract (and its
+    # checks) name them features, so that sentence comes first.
+    opening = (
+        f"X has {X.shape[1]} features, but {name} is expecting {expected} "
+        "features as input: "
+        if X.ndim == 2
+        else ""
+    )
+    raise ValueError(
+        f"{opening}X has sequences of {X.shape[1]} time steps, but {name} was "
+        f"fitted on fixed-length sequences of {expected} steps. Pass a list of "
+        "arrays to predict on sequences of any length."
+    )
 
 
 def _token_row(x, i):
@@ -388,10 +402,8 @@ def validate_tokens(estimator, X, y=None, *, reset):
     if y is not None:
         y = column_or_1d(y, warn=True)
         check_consistent_length(rows, y)
-    if reset:
-        if hasattr(estimator, "n_features_in_"):
-            del estimator.n_features_in_
-        estimator.n_channels_ = 1
+    if reset and hasattr(estimator, "n_features_in_"):
+        del estimator.n_features_in_
     return pad(rows), y
 
 

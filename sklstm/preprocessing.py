@@ -11,9 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._atomic_fit import atomic_fit
 from sklstm._compat import Interval
-from sklstm._sequences import validate_sequences
-
-FLOAT_DTYPES = (np.float64, np.float32)
+from sklstm._sequences import FLOAT_DTYPES, validate_sequences
 
 
 class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -88,7 +86,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         sequences, _ = validate_sequences(self, X, reset=True, dtype=FLOAT_DTYPES)
         steps = sequences.values[sequences.real].astype(np.float64)
-        channels = sequences.n_channels
+        channels = self.n_channels_ = sequences.n_channels
         self.mean_ = steps.mean(axis=0) if self.with_mean else np.zeros(channels)
         std = steps.std(axis=0)
         self.scale_ = (
@@ -216,7 +214,7 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         self : TextSequencer
             The fitted sequencer.
         """
-        counts = Counter(t for doc in self._tokenise(X) for t in doc)
+        counts = Counter(t for doc in self._tokenize(X) for t in doc)
         kept = sorted(
             (word for word, n in counts.items() if n >= self.min_frequency),
             key=lambda word: (-counts[word], word),
@@ -242,10 +240,10 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         vocabulary = self.vocabulary_
         return [
             np.array([vocabulary.get(t, 1) for t in doc] or [1], dtype=np.int64)
-            for doc in self._tokenise(X)
+            for doc in self._tokenize(X)
         ]
 
-    def _tokenise(self, X):
+    def _tokenize(self, X):
         if isinstance(X, (str, bytes)):
             raise ValueError(
                 "Iterable over raw text documents expected, string object received."

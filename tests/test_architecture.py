@@ -2,28 +2,15 @@
 learning-rate schedules, per-sequence normalisation."""
 
 import copy
-import warnings
 
+import conftest
 import numpy as np
 import pytest
+from conftest import ragged_task
 
 from sklstm import LSTMSequenceClassifier
-from sklstm.exceptions import CollapseWarning
 
-FAST = dict(hidden_size=8, max_epochs=4, learning_rate=1e-2, random_state=0)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_collapse():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        yield
-
-
-def ragged(n=60, seed=0):
-    rng = np.random.RandomState(seed)
-    X = [rng.normal(size=(rng.randint(1, 40), 2)) for _ in range(n)]
-    return X, np.array([int(x[:, 0].mean() > 0) for x in X])
+FAST = dict(conftest.FAST, max_epochs=4, learning_rate=1e-2)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +24,7 @@ def ragged(n=60, seed=0):
     ],
 )
 def test_levers_keep_padding_out_of_every_output(params):
-    X, y = ragged()
+    X, y = ragged_task(60, max_length=40)
     clf = LSTMSequenceClassifier(**FAST, **params, batch_size=16).fit(X, y)
     together = clf.predict_proba(X)
     alone = np.vstack([clf.predict_proba([x]) for x in X[:15]])
@@ -46,7 +33,7 @@ def test_levers_keep_padding_out_of_every_output(params):
 
 
 def test_fcn_branch_is_on_by_default_for_real_values_only():
-    X, y = ragged()
+    X, y = ragged_task(60, max_length=40)
     real = LSTMSequenceClassifier(**FAST).fit(X, y)
     widths = [block["conv"].out_channels for block in real.module_.fcn.blocks]
     assert widths == [64, 128, 64]
@@ -60,7 +47,7 @@ def test_fcn_branch_is_on_by_default_for_real_values_only():
 def test_fcn_training_statistics_ignore_padding():
     import torch
 
-    X, y = ragged()
+    X, y = ragged_task(60, max_length=40)
     clf = LSTMSequenceClassifier(**FAST, fcn_width=4).fit(X, y)
     rows = X[:8]
     lengths = torch.tensor([len(x) for x in rows])
@@ -102,7 +89,7 @@ def test_fcn_branch_learns_local_shapes():
 
 @pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
 def test_learning_rate_schedules(schedule):
-    X, y = ragged()
+    X, y = ragged_task(60, max_length=40)
     clf = LSTMSequenceClassifier(
         **dict(FAST, max_epochs=10), lr_schedule=schedule, warmup_fraction=0.3
     ).fit(X, y)
@@ -114,7 +101,7 @@ def test_learning_rate_schedules(schedule):
     assert {h["learning_rate"] for h in constant.history_} == {1e-2}
 
 
-def test_per_sequence_normalisation_equals_normalising_by_hand():
+def test_per_sequence_normalization_equals_normalizing_by_hand():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(50, 20, 2)) * rng.uniform(1, 100, size=(50, 1, 2)) + 7
     X[0, :, 1] = 3.0  # a constant channel
@@ -133,7 +120,7 @@ def test_per_sequence_normalisation_equals_normalising_by_hand():
 
 
 def test_schedules_restart_with_each_warm_fit_and_skip_partial_fit():
-    X, y = ragged()
+    X, y = ragged_task(60, max_length=40)
     clf = LSTMSequenceClassifier(**FAST, lr_schedule="cosine", warm_start=True)
     clf.fit(X, y)
     clf.set_params(learning_rate=5e-3).fit(X, y)

@@ -1,7 +1,5 @@
 """Input the README promises to reject: a clear ValueError naming the problem."""
 
-import warnings
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,7 +17,6 @@ from sklstm.augmentation import (
     WindowSlice,
 )
 from sklstm.datasets import load_folder, load_ts, load_ucr_tsv
-from sklstm.exceptions import CollapseWarning
 from sklstm.preprocessing import SequenceScaler, TextSequencer
 from sklstm.resampling import (
     AugmentationSampler,
@@ -31,13 +28,6 @@ from sklstm.resampling import (
 
 TINY = dict(hidden_size=4, max_epochs=1, fcn_width=4, random_state=0)
 y30 = np.arange(30) % 2
-
-
-@pytest.fixture(autouse=True)
-def _quiet_collapse():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        yield
 
 
 def small(n=30, steps=6, channels=2):

@@ -3,58 +3,29 @@
 import pickle
 import warnings
 
+import conftest
 import numpy as np
 import pytest
 import torch
+from conftest import mean_sign_task, ragged_task, rare_shift_task
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import balanced_accuracy_score, recall_score
+from sklearn.metrics import balanced_accuracy_score, get_scorer, recall_score
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedKFold,
     TunedThresholdClassifierCV,
-    check_cv,
     cross_validate,
 )
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import LSTMSequenceClassifier
+from sklstm._batching import stratified_split
 from sklstm.exceptions import CollapseWarning, TrainingDivergedError
 
 # Constant learning rate: several tests cut or extend runs and compare epochs.
-FAST = dict(
-    hidden_size=8,
-    max_epochs=15,
-    learning_rate=2e-2,
-    lr_schedule="constant",
-    random_state=0,
-)
-
-
-def mean_sign_task(n=120, steps=12, channels=2, seed=0):
-    """Label = sign of channel 0's mean: easy, balanced, fixed length."""
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, steps, channels)).astype(np.float32)
-    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
-    return X, y
-
-
-def rare_shift_task(n, seed, shift=0.25, rate=0.05):
-    """95/5 task: minority sequences are shifted by a faint ``shift``."""
-    rng = np.random.RandomState(seed)
-    y = (rng.rand(n) < rate).astype(int)
-    X = rng.normal(size=(n, 30, 1)).astype(np.float32)
-    X[y == 1] += shift
-    return X, y
-
-
-def ragged_task(n=80, seed=0, channels=2):
-    """Variable-length sequences labelled by the sign of channel 0's mean."""
-    rng = np.random.RandomState(seed)
-    X = [rng.normal(size=(rng.randint(1, 20), channels)) for _ in range(n)]
-    y = np.array([int(x[:, 0].mean() > 0) for x in X])
-    return X, y
+FAST = dict(conftest.FAST, max_epochs=15, lr_schedule="constant")
 
 
 # -- the problem sklstm exists for ---------------------------------------------
@@ -84,9 +55,7 @@ def test_balanced_weights_raise_minority_recall_at_the_defaults():
     # 0.08, 0.06 -> 0.30, 0.26, 0.21, 0.20).
     X, y = rare_shift_task(600, seed=1)
     X_test, y_test = rare_shift_task(600, seed=101)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        plain = LSTMSequenceClassifier(random_state=0).fit(X, y)
+    plain = LSTMSequenceClassifier(random_state=0).fit(X, y)
     cured = LSTMSequenceClassifier(class_weight="balanced", random_state=0)
     cured.fit(X, y)
     plain_recall = recall_score(y_test, plain.predict(X_test))
@@ -97,8 +66,10 @@ def test_balanced_weights_raise_minority_recall_at_the_defaults():
 def test_collapse_guard_reads_the_validation_split():
     X, y = rare_shift_task(600, seed=0)
     clf = LSTMSequenceClassifier(fcn_width=None, early_stopping=True, random_state=0)
-    with pytest.warns(CollapseWarning, match="validation sequences"):
+    with pytest.warns(CollapseWarning, match="validation sequences") as record:
         clf.fit(X, y)
+    # Attributed to the caller's line, past sklstm's and scikit-learn's frames.
+    assert {w.filename for w in record} == {__file__}
 
 
 # -- input layouts ---------------------------------------------------------------
@@ -324,12 +295,20 @@ def test_validation_split_is_stratified_and_sized():
 @pytest.mark.parametrize(
     "scoring", ["balanced_accuracy", "f1_macro", "roc_auc", "average_precision"]
 )
-def test_early_stopping_accepts_scorer_names(scoring):
+def test_early_stopping_monitors_the_named_scorer(scoring):
     X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(
         **FAST, early_stopping=True, scoring=scoring, n_iter_no_change=2
     ).fit(X, y)
-    assert all(0.0 <= h["valid_score"] <= 1.0 for h in clf.history_)
+    # The split is the first draw of random_state (see fit's docstring).
+    _, valid, _ = stratified_split(y, clf.validation_fraction, np.random.RandomState(0))
+    kept = clf.history_[clf.best_epoch_ - 1]
+    # The kept epoch is the best by that score, and the score is the scorer's
+    # on the validation rows, with the kept weights.
+    assert kept["valid_score"] == max(h["valid_score"] for h in clf.history_)
+    assert kept["valid_score"] == pytest.approx(
+        get_scorer(scoring)(clf, X[valid], y[valid]), abs=1e-6
+    )
 
 
 def test_history_records_the_epoch_without_a_split():
@@ -470,10 +449,12 @@ def test_unpickling_a_gpu_model_without_gpu_lands_on_cpu():
     assert restored.predict(X).shape == y.shape
 
 
-def test_clone_and_params():
-    clf = LSTMSequenceClassifier(hidden_size=16, class_weight="balanced")
-    assert clone(clf).get_params() == clf.get_params()
-    assert clf.set_params(pooling="max").pooling == "max"
+def test_a_clone_of_a_fitted_model_refits_to_the_same_model():
+    X, y = mean_sign_task()
+    clf = LSTMSequenceClassifier(**FAST, class_weight="balanced").fit(X, y)
+    twin = clone(clf)
+    assert not hasattr(twin, "module_")  # a clone carries no fitted state
+    np.testing.assert_array_equal(twin.fit(X, y).predict_proba(X), clf.predict_proba(X))
 
 
 # -- scikit-learn tools wrap it unchanged -------------------------------------------
@@ -493,16 +474,21 @@ def test_grid_search_over_class_weight_stratifies_3d_data():
         scoring=recording_scorer,
         cv=3,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        search.fit(X, y)
-    assert isinstance(check_cv(3, y, classifier=True), StratifiedKFold)
-    # cv=3 on a classifier means stratified folds: each test fold holds a third
-    # of the minority class, for every candidate.
+    search.fit(X, y)
+    # cv=3 on a classifier of 3-D data means stratified folds: each test fold
+    # holds a third of the minority class, for every candidate.
     assert len(test_fold_minorities) == 6
     assert max(test_fold_minorities) - min(test_fold_minorities) <= 1
-    assert search.best_params_["class_weight"] in (None, "balanced")
-    assert search.predict(X).shape == y.shape
+    # The cure shows in the search: balanced weights score higher.
+    scores = dict(
+        zip(
+            [p["class_weight"] for p in search.cv_results_["params"]],
+            search.cv_results_["mean_test_score"],
+            strict=True,
+        )
+    )
+    assert scores["balanced"] > scores[None]
+    assert search.best_params_ == {"class_weight": "balanced"}
 
 
 def test_cross_validate_on_ragged_lists():
@@ -519,18 +505,24 @@ def test_cross_validate_on_ragged_lists():
 
 def test_tuned_threshold_and_calibration_wrap_it():
     X, y = rare_shift_task(300, seed=0, shift=0.6, rate=0.2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        tuned = TunedThresholdClassifierCV(
-            LSTMSequenceClassifier(**FAST), scoring="balanced_accuracy", cv=3
-        ).fit(X, y)
-        calibrated = CalibratedClassifierCV(LSTMSequenceClassifier(**FAST), cv=3).fit(
-            X, y
-        )
-    assert 0.0 < tuned.best_threshold_ < 1.0
-    assert tuned.predict(X).shape == y.shape
-    proba = calibrated.predict_proba(X)
-    np.testing.assert_allclose(proba.sum(1), 1.0)
+    labels = np.array(["common", "rare"])[y]  # the positive class sorts last
+    tuned = TunedThresholdClassifierCV(
+        LSTMSequenceClassifier(**FAST), scoring="balanced_accuracy", cv=3
+    ).fit(X, labels)
+    # predict_proba's second column is the positive class: thresholding it
+    # at the tuned threshold is what the tuned classifier predicts.
+    rare = tuned.estimator_.predict_proba(X)[:, 1] >= tuned.best_threshold_
+    np.testing.assert_array_equal(tuned.predict(X), np.where(rare, "rare", "common"))
+    calibrated = CalibratedClassifierCV(LSTMSequenceClassifier(**FAST), cv=3)
+    calibrated.fit(X, labels)
+    np.testing.assert_array_equal(calibrated.classes_, ["common", "rare"])
+    # Sigmoid calibration of each fold's model: probabilities move, ranks
+    # within a fold's model do not.
+    fold = calibrated.calibrated_classifiers_[0]
+    raw = fold.estimator.predict_proba(X)[:, 1]
+    mapped = fold.predict_proba(X)[:, 1]
+    assert not np.allclose(raw, mapped)
+    assert np.all(np.diff(mapped[np.argsort(raw)]) >= -1e-12)
 
 
 # -- bad input -----------------------------------------------------------------------

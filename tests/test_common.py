@@ -26,7 +26,7 @@ from sklstm.resampling import (
     SequenceSMOTE,
 )
 
-FAST = dict(hidden_size=8, max_epochs=30, learning_rate=5e-2, batch_size=64)
+CHECKED = dict(hidden_size=8, max_epochs=30, learning_rate=5e-2, batch_size=64)
 
 SAMPLERS = [
     SequenceRandomOverSampler(random_state=0),
@@ -76,7 +76,7 @@ def _expected_failures(estimator):
 
 @parametrize_with_checks(
     [
-        LSTMSequenceClassifier(**FAST, random_state=0),
+        LSTMSequenceClassifier(**CHECKED, random_state=0),
         SequenceScaler(),
         TextSequencer(),
         *SAMPLERS,

@@ -1,7 +1,7 @@
 """sklstm.datasets: bundled data and the archive readers."""
 
 import gzip
-from pathlib import Path
+import os
 
 import numpy as np
 import pytest
@@ -17,7 +17,8 @@ from sklstm.datasets import (
     load_wafer,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# A local copy of the archives in load_folder's layout, when one is at hand.
+DATA = os.environ.get("SKLSTM_DATA")
 
 
 @pytest.mark.parametrize(
@@ -129,9 +130,9 @@ def test_load_folder_reads_the_layout(tmp_path):
         load_folder(tmp_path / "missing")
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not present")
-def test_load_folder_on_the_shared_benchmark_data():
-    found = load_folder(SHARED)
+@pytest.mark.skipif(not DATA, reason="set SKLSTM_DATA to a folder of the archives")
+def test_load_folder_on_a_copy_of_the_archives():
+    found = load_folder(DATA)
     assert {"ECG200", "Earthquakes", "Wafer", "JapaneseVowels", "sms_spam"} <= set(
         found
     )

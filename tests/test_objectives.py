@@ -1,30 +1,18 @@
 """Imbalance-aware objectives of LSTMSequenceClassifier."""
 
-import warnings
+import functools
 
+import conftest
 import numpy as np
 import pytest
+from conftest import rare_shift_task
 
 from sklstm import LSTMSequenceClassifier
-from sklstm._training import balanced_order
-from sklstm.exceptions import CollapseWarning
+from sklstm._batching import balanced_order
 
-FAST = dict(hidden_size=8, max_epochs=8, learning_rate=2e-2, random_state=0)
-
-
-def rare_shift(n=300, rate=0.1, shift=0.5, seed=0):
-    rng = np.random.RandomState(seed)
-    y = (rng.rand(n) < rate).astype(int)
-    X = rng.normal(size=(n, 15, 1)).astype(np.float32)
-    X[y == 1] += shift
-    return X, y
-
-
-@pytest.fixture(autouse=True)
-def _quiet_collapse():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        yield
+FAST = dict(conftest.FAST, max_epochs=8)
+# Short series, a clearer shift and more of the minority than the default task.
+rare_shift = functools.partial(rare_shift_task, n=300, rate=0.1, shift=0.5, steps=15)
 
 
 def test_focal_with_gamma_zero_is_weighted_cross_entropy():

@@ -1,31 +1,14 @@
 """Safe persistence: files run no code, load as trained, and refuse damage."""
 
 import json
-import warnings
 
 import numpy as np
 import pytest
 import torch
+from conftest import FAST, mean_sign_task
 
 from sklstm import LSTMSequenceClassifier
-from sklstm.exceptions import CollapseWarning
 from sklstm.persistence import _digest, load_model, save_model
-
-FAST = dict(hidden_size=8, max_epochs=6, learning_rate=2e-2, random_state=0)
-
-
-def task(n=120, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, 12, 2)).astype(np.float32)
-    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
-    return X, y
-
-
-@pytest.fixture(autouse=True)
-def _quiet_collapse():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        yield
 
 
 def rewrite(source, target, edit):
@@ -42,7 +25,7 @@ def rewrite(source, target, edit):
 def test_save_and_load_round_trip(tmp_path):
     from sklstm.augmentation import ChainAugmenter, GaussianNoise, TimeWarp
 
-    X, y = task()
+    X, y = mean_sign_task()
     labels = np.array(["no", "yes"])[y]
     clf = LSTMSequenceClassifier(
         **FAST,
@@ -77,7 +60,7 @@ def test_save_and_load_token_model(tmp_path):
 
 def test_load_rejects_foreign_and_future_files(tmp_path):
 
-    X, y = task()
+    X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(**FAST).fit(X, y)
     path = tmp_path / "model.sklstm"
     save_model(clf, path)
@@ -108,7 +91,7 @@ def test_load_runs_no_code(tmp_path):
 
 
 def test_unsafe_parameters_cannot_be_saved(tmp_path):
-    X, y = task()
+    X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(
         **dict(FAST, random_state=np.random.RandomState(0))
     ).fit(X, y)
@@ -128,7 +111,7 @@ def test_unsafe_parameters_cannot_be_saved(tmp_path):
     ],
 )
 def test_a_warm_started_model_loads_as_trained_after_set_params(tmp_path, change):
-    X, y = task()
+    X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(**FAST, warm_start=True, conv_layers=1).fit(X, y)
     clf.set_params(**change, max_epochs=1).fit(X, y)  # keeps the first shape
     save_model(clf, tmp_path / "model.sklstm")
@@ -139,7 +122,7 @@ def test_a_warm_started_model_loads_as_trained_after_set_params(tmp_path, change
 
 
 def saved_model(tmp_path):
-    X, y = task(n=40)
+    X, y = mean_sign_task(n=40)
     clf = LSTMSequenceClassifier(
         hidden_size=4, max_epochs=1, fcn_width=8, random_state=0
     ).fit(X, y)
@@ -265,7 +248,7 @@ def test_malformed_documents_are_value_errors(tmp_path, edit):
 
 @pytest.mark.parametrize("tag", ["__ndarray__", "__pairs__", "__augmenter__"])
 def test_labels_that_look_like_encoding_tags_round_trip(tmp_path, tag):
-    X, y = task()
+    X, y = mean_sign_task()
     labels = np.array([tag, "plain"])[y]
     clf = LSTMSequenceClassifier(**FAST, class_weight={tag: 2.0, "plain": 1.0})
     clf.fit(X, labels)
@@ -275,3 +258,20 @@ def test_labels_that_look_like_encoding_tags_round_trip(tmp_path, tag):
     assert restored.class_weight == {tag: 2.0, "plain": 1.0}
     assert restored.history_ == clf.history_
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+
+
+@pytest.mark.parametrize("tokens", [False, True])
+def test_every_fitted_attribute_is_saved(tmp_path, tokens):
+    from sklstm.persistence import _ATTRIBUTES
+
+    X, y = mean_sign_task()
+    if tokens:
+        X = [np.arange(1, 3 + i % 5) + 10 * label for i, label in enumerate(y)]
+    clf = LSTMSequenceClassifier(**FAST, embedding_dim=4 if tokens else None)
+    clf.fit(X, y)
+    torch_state = {"module_", "optimizer_", "device_"}
+    fitted = {k for k in vars(clf) if k.endswith("_") and not k.startswith("_")}
+    assert fitted - torch_state <= set(_ATTRIBUTES)
+    save_model(clf, tmp_path / "model.sklstm")
+    restored = load_model(tmp_path / "model.sklstm")
+    assert {k for k in vars(restored) if k.endswith("_")} == fitted - {"optimizer_"}

@@ -3,7 +3,6 @@
 import os
 import re
 import textwrap
-import warnings
 from pathlib import Path
 
 import pytest
@@ -27,10 +26,8 @@ def test_readme_examples_run_and_hold(tmp_path, monkeypatch):
     with pytest.warns(CollapseWarning):
         exec(blocks[1], namespace)
     assert namespace["search"].best_params_ == {"class_weight": "balanced"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        for block in blocks[2:]:
-            exec(textwrap.dedent(block), namespace)
+    for block in blocks[2:]:
+        exec(textwrap.dedent(block), namespace)
     assert namespace["clf"].best_epoch_ >= 1
     # max_steps=200 over 600 rows in batches of 16 (38 per epoch): 6 epochs.
     assert namespace["on_the_fly"].n_epochs_ == 6

@@ -1,32 +1,15 @@
 """Reliability: interruption, numerics, concurrency, failed fits."""
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
+from conftest import FAST, mean_sign_task
 from joblib import Parallel, delayed
 from sklearn.model_selection import GridSearchCV
 
 from sklstm import LSTMSequenceClassifier
 from sklstm._network import LSTMNetwork
-from sklstm.exceptions import CollapseWarning, FitInterrupted
-
-FAST = dict(hidden_size=8, max_epochs=6, learning_rate=2e-2, random_state=0)
-
-
-def task(n=120, seed=0, scale=1.0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, 12, 2)).astype(np.float32)
-    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
-    return X * np.float32(scale), y
-
-
-@pytest.fixture(autouse=True)
-def _quiet_collapse():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        yield
+from sklstm.exceptions import FitInterrupted
 
 
 def interrupt_after(monkeypatch, n_calls):
@@ -45,7 +28,7 @@ def interrupt_after(monkeypatch, n_calls):
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch, early_stopping):
-    X, y = task()
+    X, y = mean_sign_task()
     # 120 rows (108 with a split) in batches of 32: 4 batches per epoch; stop in
     # the middle of epoch 4.
     interrupt_after(monkeypatch, 14)
@@ -63,7 +46,7 @@ def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch, early_stopping):
 
 
 def test_interrupt_in_the_first_epoch():
-    X, y = task()
+    X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(**FAST)
     with pytest.MonkeyPatch.context() as mp:
         interrupt_after(mp, 2)
@@ -76,7 +59,7 @@ def test_interrupt_in_the_first_epoch():
 
 
 def test_interrupt_keeps_the_last_completed_epoch_without_early_stopping():
-    X, y = task()
+    X, y = mean_sign_task()
     constant = dict(FAST, batch_size=32, lr_schedule="constant")
     # 4 batches per epoch: the 14th training batch is in the middle of epoch 4.
     with pytest.MonkeyPatch.context() as mp:
@@ -91,7 +74,7 @@ def test_interrupt_keeps_the_last_completed_epoch_without_early_stopping():
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_interrupt_in_the_first_epoch_keeps_the_starting_weights(early_stopping):
-    X, y = task()
+    X, y = mean_sign_task()
     probas = []
     for n_calls in (1, 3):  # the first and the third of 4 batches
         clf = LSTMSequenceClassifier(
@@ -179,9 +162,11 @@ def _failures(X, y):
 
 
 @pytest.mark.parametrize("warm_start", [False, True])
-@pytest.mark.parametrize("case", range(6), ids=[c[0] for c in _failures(*task(4))])
+@pytest.mark.parametrize(
+    "case", range(6), ids=[c[0] for c in _failures(*mean_sign_task(4))]
+)
 def test_a_failed_fit_leaves_a_fitted_model_exactly_as_it_was(case, warm_start):
-    X, y = task()
+    X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(**FAST, batch_size=32, warm_start=warm_start)
     clf.fit(X, y)
     state = fitted_state(clf, X)
@@ -233,7 +218,7 @@ def _other_estimators():
     "estimator", _other_estimators(), ids=lambda e: type(e).__name__
 )
 def test_failed_fits_of_the_other_estimators_keep_their_state(estimator):
-    X, y = task()
+    X, y = mean_sign_task()
     y = (np.arange(len(X)) % 4 == 0).astype(int)  # imbalanced: samplers act
     if hasattr(estimator, "fit_resample"):
         estimator.fit_resample(X, y)
@@ -252,14 +237,14 @@ def test_failed_fits_of_the_other_estimators_keep_their_state(estimator):
 
 @pytest.mark.parametrize("scale", [1e-6, 1e-3, 1e3, 1e6])
 def test_extreme_magnitudes_train_without_nan(scale):
-    X, y = task(scale=scale)
+    X, y = mean_sign_task(scale=scale)
     clf = LSTMSequenceClassifier(**FAST).fit(X, y)
     assert all(np.isfinite(h["train_loss"]) for h in clf.history_)
     assert np.all(np.isfinite(clf.predict_proba(X)))
 
 
 def test_float32_and_float64_inputs_agree():
-    X, y = task()
+    X, y = mean_sign_task()
     a = LSTMSequenceClassifier(**FAST).fit(X, y)
     b = LSTMSequenceClassifier(**FAST).fit(X.astype(np.float64), y)
     np.testing.assert_allclose(
@@ -275,7 +260,7 @@ def fit_proba(seed, X, y):
 
 @pytest.mark.parametrize("backend", ["loky", "threading"])
 def test_parallel_fits_match_sequential_fits(backend):
-    X, y = task()
+    X, y = mean_sign_task()
     sequential = [fit_proba(seed, X, y) for seed in range(4)]
     parallel = Parallel(n_jobs=2, backend=backend)(
         delayed(fit_proba)(seed, X, y) for seed in range(4)
@@ -303,7 +288,7 @@ def test_zero_weight_validation_rows_do_not_look_like_divergence():
     ],
 )
 def test_numpy_integers_are_accepted_as_the_ints_they_are(kind, params):
-    X, y = task(n=30)
+    X, y = mean_sign_task(n=30)
     numpy_params = {k: kind(v) for k, v in params.items()}
     a = LSTMSequenceClassifier(**{**FAST, **numpy_params}).fit(X, y)
     b = LSTMSequenceClassifier(**{**FAST, **params}).fit(X, y)
@@ -314,7 +299,7 @@ def test_numpy_embedding_dim_and_grid_search_over_an_array():
     tokens = [np.arange(1, 2 + i % 5) for i in range(30)]
     labels = np.arange(30) % 2
     LSTMSequenceClassifier(**FAST, embedding_dim=np.int64(4)).fit(tokens, labels)
-    X, y = task(n=30)
+    X, y = mean_sign_task(n=30)
     search = GridSearchCV(
         LSTMSequenceClassifier(**dict(FAST, max_epochs=1)),
         {"hidden_size": np.array([4, 8])},
@@ -325,14 +310,14 @@ def test_numpy_embedding_dim_and_grid_search_over_an_array():
 
 @pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf, "heavy"])
 def test_bad_class_weight_values_name_the_class(bad):
-    X, y = task(n=30)
+    X, y = mean_sign_task(n=30)
     clf = LSTMSequenceClassifier(**FAST, class_weight={0: 1.0, 1: bad})
     with pytest.raises(ValueError, match=r"class_weight\[1\]"):
         clf.fit(X, y)
 
 
 def test_learning_rate_has_a_finite_upper_bound():
-    X, y = task(n=30)
+    X, y = mean_sign_task(n=30)
     with pytest.raises(ValueError, match="learning_rate"):
         LSTMSequenceClassifier(**dict(FAST, learning_rate=1e38)).fit(X, y)
 
@@ -341,13 +326,13 @@ def test_learning_rate_has_a_finite_upper_bound():
     "classes", [[0, 1, np.nan], [0, 1, "a"], np.array([0, "a"], dtype=object)]
 )
 def test_partial_fit_rejects_nan_or_mixed_classes(classes):
-    X, y = task(n=30)
+    X, y = mean_sign_task(n=30)
     with pytest.raises(ValueError, match="classes"):
         LSTMSequenceClassifier(**FAST).partial_fit(X, y, classes=classes)
 
 
 def test_partial_fit_accepts_string_classes_in_any_container():
-    X, _ = task(n=30)
+    X, _ = mean_sign_task(n=30)
     y = np.array(["a", "b"])[np.arange(30) % 2]
     classes = np.array(["a", "b", "c"], dtype=object)
     clf = LSTMSequenceClassifier(**FAST).partial_fit(X, y, classes=classes)
@@ -355,7 +340,7 @@ def test_partial_fit_accepts_string_classes_in_any_container():
 
 
 def test_a_list_of_arrays_may_have_any_length_at_prediction():
-    X, y = task(n=30)
+    X, y = mean_sign_task(n=30)
     clf = LSTMSequenceClassifier(**FAST).fit(X, y)
     steps = X.shape[1]
     assert clf.predict_proba([np.zeros((steps + 3, X.shape[2]))] * 2).shape == (2, 2)
@@ -372,7 +357,7 @@ def test_a_list_of_arrays_may_have_any_length_at_prediction():
 
 
 def test_a_scorer_that_cannot_score_the_split_fails_before_training(monkeypatch):
-    X, _ = task()
+    X, _ = mean_sign_task()
     y = np.arange(len(X)) % 3
     calls = []
     original = LSTMNetwork.forward
@@ -388,7 +373,7 @@ def test_a_scorer_that_cannot_score_the_split_fails_before_training(monkeypatch)
 
 
 def test_nan_scores_are_never_the_best_epoch():
-    X, y = task()
+    X, y = mean_sign_task()
     settings = dict(FAST, lr_schedule="constant", early_stopping=True)
     clf = LSTMSequenceClassifier(**settings, scoring=lambda est, X, y: np.nan)
     with pytest.warns(UserWarning, match="NaN on the validation split at every"):
@@ -404,7 +389,7 @@ def test_nan_scores_are_never_the_best_epoch():
 
 
 def test_a_callable_scorer_gets_what_the_docstring_says():
-    X, y = task()
+    X, y = mean_sign_task()
     seen = []
 
     def scorer(estimator, X_given, y_given):
@@ -430,7 +415,7 @@ def test_a_callable_scorer_gets_what_the_docstring_says():
 def test_rollback_interruption_and_persistence_on_cuda(monkeypatch, tmp_path):
     from sklstm.persistence import load_model, save_model
 
-    X, y = task()
+    X, y = mean_sign_task()
     cuda = dict(FAST, batch_size=32, device="cuda", lr_schedule="constant")
     clf = LSTMSequenceClassifier(**cuda, warm_start=True).fit(X, y)
     state = fitted_state(clf, X)

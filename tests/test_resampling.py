@@ -122,7 +122,7 @@ def test_2d_input_stays_2d():
     assert X_res.shape == (80, 10)
 
 
-def test_smote_interpolates_between_same_class_neighbours():
+def test_smote_interpolates_between_same_class_neighbors():
     X, y = imbalanced()
     X_res, y_res = SequenceSMOTE(k_neighbors=3, random_state=0).fit_resample(X, y)
     new = X_res[len(X) :]
@@ -223,5 +223,5 @@ def test_samplers_reject_bad_input():
         SequenceRandomOverSampler().fit_resample(X[..., None], y)
     with pytest.raises(ValueError, match="length 0"):
         SequenceRandomOverSampler().fit_resample([np.ones(3), np.ones(0)], [0, 1])
-    with pytest.raises(ValueError, match="class"):
+    with pytest.raises(ValueError, match="needs to have more than 1 class"):
         SequenceRandomOverSampler().fit_resample(X, np.zeros(len(y)))

@@ -8,9 +8,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._atomic_fit import atomic_fit
-from sklstm._sequences import Sequences, validate_sequences
+from sklstm._sequences import FLOAT_DTYPES, Sequences, validate_sequences
 
-FLOAT_DTYPES = (np.float64, np.float32)
+# The fitted attributes every augmenter documents (imbalanced-learn's way of
+# sharing docstring paragraphs: Substitution).
+FITTED_ATTRIBUTES = """scale_ : ndarray of shape (n_channels,)
+        Each channel's standard deviation over all real steps seen in ``fit``:
+        the unit of the strengths that scale with the data.
+    n_channels_ : int
+        Features per time step."""
 
 
 def channel_scale(values, lengths, chunk_size=2**16):

@@ -3,7 +3,8 @@
 import numpy as np
 from sklearn.base import clone
 
-from sklstm.augmentation._base import BaseAugmenter
+from sklstm._compat import Substitution
+from sklstm.augmentation._base import FITTED_ATTRIBUTES, BaseAugmenter
 
 
 def _check_augmenters(augmenters, name):
@@ -16,6 +17,7 @@ def _check_augmenters(augmenters, name):
             )
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class ChainAugmenter(BaseAugmenter):
     """Apply several augmenters one after the other.
 
@@ -31,10 +33,7 @@ class ChainAugmenter(BaseAugmenter):
     ----------
     steps_ : list of augmenters
         Fitted clones of ``steps``.
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation seen in ``fit``.
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
 
     Examples
     --------
@@ -66,6 +65,7 @@ class ChainAugmenter(BaseAugmenter):
         return values
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class RandomChoiceAugmenter(BaseAugmenter):
     """Augment each sequence with one augmenter drawn at random.
 
@@ -82,10 +82,7 @@ class RandomChoiceAugmenter(BaseAugmenter):
     ----------
     augmenters_ : list of augmenters
         Fitted clones of ``augmenters``.
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation seen in ``fit``.
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
     """
 
     _parameter_constraints: dict = {

@@ -6,8 +6,8 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.ndimage import gaussian_filter1d
 
-from sklstm._compat import Interval
-from sklstm.augmentation._base import BaseAugmenter
+from sklstm._compat import Interval, Substitution
+from sklstm.augmentation._base import FITTED_ATTRIBUTES, BaseAugmenter
 
 # Upper bounds that keep the augmenters' working memory small.
 MAX_KNOTS = 1000
@@ -29,6 +29,7 @@ def smooth_curves(rng, n_curves, length, sigma, n_knots):
     return CubicSpline(where, knots, axis=0)(np.arange(length)).T
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class GaussianNoise(BaseAugmenter):
     """Add Gaussian noise ("jitter") to every time step.
 
@@ -42,10 +43,7 @@ class GaussianNoise(BaseAugmenter):
 
     Attributes
     ----------
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation over all real steps seen in ``fit``.
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
 
     Examples
     --------
@@ -71,6 +69,7 @@ class GaussianNoise(BaseAugmenter):
         return x + noise.astype(x.dtype)
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class RandomScaling(BaseAugmenter):
     """Multiply each sequence's channels by random factors drawn from N(1, sigma).
 
@@ -83,10 +82,7 @@ class RandomScaling(BaseAugmenter):
 
     Attributes
     ----------
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation seen in ``fit`` (unused here).
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
     """
 
     _parameter_constraints: dict = {
@@ -122,6 +118,7 @@ class SmoothCurveAugmenter(BaseAugmenter):
         self.random_state = random_state
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class MagnitudeWarp(SmoothCurveAugmenter):
     """Multiply each channel by a smooth random curve around 1.
 
@@ -140,10 +137,7 @@ class MagnitudeWarp(SmoothCurveAugmenter):
 
     Attributes
     ----------
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation seen in ``fit`` (unused here).
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
     """
 
     def _augment_equal(self, x, rng):
@@ -153,6 +147,7 @@ class MagnitudeWarp(SmoothCurveAugmenter):
         return x * curves.astype(x.dtype)
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class GaussianSmoothing(BaseAugmenter):
     """Smooth each sequence along time with a Gaussian kernel.
 
@@ -167,10 +162,7 @@ class GaussianSmoothing(BaseAugmenter):
 
     Attributes
     ----------
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation seen in ``fit`` (unused here).
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
     """
 
     _parameter_constraints: dict = {

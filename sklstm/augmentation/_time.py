@@ -4,8 +4,8 @@ from numbers import Real
 
 import numpy as np
 
-from sklstm._compat import Interval
-from sklstm.augmentation._base import BaseAugmenter
+from sklstm._compat import Interval, Substitution
+from sklstm.augmentation._base import FITTED_ATTRIBUTES, BaseAugmenter
 from sklstm.augmentation._magnitude import SmoothCurveAugmenter, smooth_curves
 
 
@@ -21,6 +21,7 @@ def resample_at(x, positions):
     return x_left + frac * (x_right - x_left)
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class TimeWarp(SmoothCurveAugmenter):
     """Speed each sequence up and slow it down smoothly, keeping its length.
 
@@ -40,10 +41,7 @@ class TimeWarp(SmoothCurveAugmenter):
 
     Attributes
     ----------
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation seen in ``fit`` (unused here).
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
     """
 
     def _augment_equal(self, x, rng):
@@ -56,6 +54,7 @@ class TimeWarp(SmoothCurveAugmenter):
         return resample_at(x, positions)
 
 
+@Substitution(fitted_attributes=FITTED_ATTRIBUTES)
 class WindowSlice(BaseAugmenter):
     """Crop a random window and stretch it back to the sequence's length.
 
@@ -72,10 +71,7 @@ class WindowSlice(BaseAugmenter):
 
     Attributes
     ----------
-    scale_ : ndarray of shape (n_channels,)
-        Each channel's standard deviation seen in ``fit`` (unused here).
-    n_channels_ : int
-        Features per time step.
+    {fitted_attributes}
     """
 
     _parameter_constraints: dict = {

@@ -198,12 +198,21 @@ def _folder_dataset(folder, subset):
 
 
 def load_folder(path, *, subset="all"):
-    """Load every dataset of a folder laid out like sklstm's benchmark data.
+    """Load every dataset of a folder in the sklstm dataset-folder format.
 
-    The layout: ``ucr/<Name>/<Name>_{TRAIN,TEST}.tsv`` (UCR archive),
-    ``uea/<Name>/<Name>_{TRAIN,TEST}.ts`` (UEA/sktime format) and
-    ``text/<name>/<file>`` (``label<TAB>text`` lines), each folder optionally
-    with a README used as the description. Files may be gzipped.
+    The format, one folder per dataset under a folder per kind:
+
+    * ``ucr/<Name>/<Name>_TRAIN.tsv`` and ``<Name>_TEST.tsv``: UCR archive
+      files (:func:`load_ucr_tsv`);
+    * ``uea/<Name>/<Name>_TRAIN.ts`` and ``<Name>_TEST.ts``: UEA/sktime files
+      (:func:`load_ts`);
+    * ``text/<name>/<file>``: one file of ``label<TAB>text`` lines
+      (:func:`load_labelled_text`).
+
+    Any file may be gzipped (``.gz``); a file whose name starts with
+    ``README`` in a dataset's folder is its description (for ``.ts`` files
+    without one, the file's leading ``#`` comments). Other entries are
+    ignored.
 
     Parameters
     ----------

@@ -5,12 +5,13 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from sklstm._compat import HasMethods
-from sklstm._sequences import Sequences
+from sklstm._compat import HasMethods, Substitution
+from sklstm._sequences import FLOAT_DTYPES, Sequences
 from sklstm.augmentation._base import check_augmented
 from sklstm.resampling._base import SequenceSamplerMixin, like_input, to_sequences
 
 
+@Substitution(sampling_strategy=BaseOverSampler._sampling_strategy_docstring)
 class AugmentationSampler(SequenceSamplerMixin, BaseOverSampler):
     """Oversample minority classes with augmented copies of their sequences.
 
@@ -24,15 +25,14 @@ class AugmentationSampler(SequenceSamplerMixin, BaseOverSampler):
     augmenter : sklstm augmenter
         E.g. ``GaussianNoise()``, ``TimeWarp()`` or a ``ChainAugmenter``.
         Cloned and fitted on the sequences passed to ``fit_resample``.
-    sampling_strategy : float, str, dict or callable, default='auto'
-        As in imbalanced-learn.
+    {sampling_strategy}
     random_state : int, RandomState instance or None, default=None
         Draws the base sequences and the augmentation.
 
     Attributes
     ----------
     sampling_strategy_ : dict
-        ``{label: number of sequences to add}``.
+        ``{{label: number of sequences to add}}``.
     augmenter_ : augmenter
         The fitted clone of ``augmenter``.
     n_features_in_ : int
@@ -50,7 +50,7 @@ class AugmentationSampler(SequenceSamplerMixin, BaseOverSampler):
     ([5, 3, 4, 4], [0, 0, 1, 1])
     """
 
-    _dtype = (np.float64, np.float32)
+    _dtype = FLOAT_DTYPES
     _ensure_all_finite = True
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,

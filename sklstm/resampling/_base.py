@@ -8,13 +8,13 @@ list becomes a list of per-sequence arrays, an object array stays one.
 
 import numpy as np
 from imblearn.utils import check_sampling_strategy, check_target_type
-from imblearn.utils._validation import ArraysTransformer
 from scipy.sparse import csr_matrix, issparse
 from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 from sklstm._atomic_fit import atomic_fit
+from sklstm._compat import ArraysTransformer
 from sklstm._sequences import (
     Sequences,
     as_3d,

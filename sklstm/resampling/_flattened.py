@@ -2,10 +2,9 @@
 
 import numpy as np
 from imblearn.base import BaseSampler
-from imblearn.utils._tags import get_tags
 from sklearn.base import clone
 
-from sklstm._compat import HasMethods
+from sklstm._compat import HasMethods, get_tags
 from sklstm.resampling._base import SequenceSamplerMixin
 
 

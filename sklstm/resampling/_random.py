@@ -5,9 +5,11 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.under_sampling.base import BaseUnderSampler
 from sklearn.utils import check_random_state
 
+from sklstm._compat import Substitution
 from sklstm.resampling._base import SequenceSamplerMixin
 
 
+@Substitution(sampling_strategy=BaseOverSampler._sampling_strategy_docstring)
 class SequenceRandomOverSampler(SequenceSamplerMixin, BaseOverSampler):
     """Oversample minority classes by repeating whole sequences at random.
 
@@ -17,17 +19,14 @@ class SequenceRandomOverSampler(SequenceSamplerMixin, BaseOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        As in imbalanced-learn: which classes to oversample and to how many
-        sequences (``'auto'`` = every class but the majority, up to the
-        majority's count).
+    {sampling_strategy}
     random_state : int, RandomState instance or None, default=None
         Draws the repeated sequences.
 
     Attributes
     ----------
     sampling_strategy_ : dict
-        ``{label: number of sequences to add}``.
+        ``{{label: number of sequences to add}}``.
     sample_indices_ : ndarray of shape (n_new_samples,)
         Row of the input behind each output sequence.
     n_features_in_ : int
@@ -75,6 +74,7 @@ class SequenceRandomOverSampler(SequenceSamplerMixin, BaseOverSampler):
         return tags
 
 
+@Substitution(sampling_strategy=BaseUnderSampler._sampling_strategy_docstring)
 class SequenceRandomUnderSampler(SequenceSamplerMixin, BaseUnderSampler):
     """Undersample classes by dropping whole sequences at random.
 
@@ -82,10 +82,7 @@ class SequenceRandomUnderSampler(SequenceSamplerMixin, BaseUnderSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        As in imbalanced-learn: which classes to undersample and to how many
-        sequences (``'auto'`` = every class but the minority, down to the
-        minority's count).
+    {sampling_strategy}
     random_state : int, RandomState instance or None, default=None
         Draws the kept sequences.
     replacement : bool, default=False
@@ -94,7 +91,7 @@ class SequenceRandomUnderSampler(SequenceSamplerMixin, BaseUnderSampler):
     Attributes
     ----------
     sampling_strategy_ : dict
-        ``{label: number of sequences to keep}``.
+        ``{{label: number of sequences to keep}}``.
     sample_indices_ : ndarray of shape (n_new_samples,)
         Row of the input behind each output sequence.
     n_features_in_ : int

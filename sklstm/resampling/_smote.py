@@ -1,6 +1,5 @@
 """SMOTE for whole sequences."""
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -8,12 +7,15 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
-from sklstm._compat import Interval
+from sklstm._compat import Interval, Substitution
+from sklstm._sequences import FLOAT_DTYPES
+from sklstm._warnings import warn
 from sklstm.resampling._base import SequenceSamplerMixin
 
 
+@Substitution(sampling_strategy=BaseOverSampler._sampling_strategy_docstring)
 class SequenceSMOTE(SequenceSamplerMixin, BaseOverSampler):
-    """SMOTE on whole sequences: interpolate between same-class neighbours.
+    """SMOTE on whole sequences: interpolate between same-class neighbors.
 
     Each new minority sequence is ``x + u * (x_nn - x)``, ``u ~ U(0, 1)``, where
     ``x`` is a random sequence of the class and ``x_nn`` one of its
@@ -22,22 +24,21 @@ class SequenceSMOTE(SequenceSamplerMixin, BaseOverSampler):
     share one length; variable-length input raises a ``ValueError``.
 
     A class with fewer than ``k_neighbors + 1`` sequences uses all its other
-    sequences as neighbours (``k`` reduced, with a warning); a class with a
+    sequences as neighbors (``k`` reduced, with a warning); a class with a
     single sequence cannot be interpolated and raises a ``ValueError``.
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        As in imbalanced-learn.
+    {sampling_strategy}
     k_neighbors : int, default=5
         Neighbours to interpolate towards.
     random_state : int, RandomState instance or None, default=None
-        Draws the base sequences, neighbours and gaps.
+        Draws the base sequences, neighbors and gaps.
 
     Attributes
     ----------
     sampling_strategy_ : dict
-        ``{label: number of sequences to add}``.
+        ``{{label: number of sequences to add}}``.
     n_features_in_ : int
         Time steps of the input.
 
@@ -58,7 +59,7 @@ class SequenceSMOTE(SequenceSamplerMixin, BaseOverSampler):
     """
 
     _accepts_ragged = False
-    _dtype = (np.float64, np.float32)
+    _dtype = FLOAT_DTYPES
     _ensure_all_finite = True
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
@@ -87,20 +88,19 @@ class SequenceSMOTE(SequenceSamplerMixin, BaseOverSampler):
                 )
             k = min(self.k_neighbors, len(members) - 1)
             if k < self.k_neighbors:
-                warnings.warn(
+                warn(
                     f"Class {label!r} has {len(members)} sequences, fewer than "
                     f"k_neighbors + 1 = {self.k_neighbors + 1}; using k_neighbors={k}.",
                     UserWarning,
-                    stacklevel=4,
                 )
             # kneighbors() without X leaves each sequence out of its own list.
-            neighbours = (
+            neighbors = (
                 NearestNeighbors(n_neighbors=k)
                 .fit(flat[members])
                 .kneighbors(return_distance=False)
             )
             base = rng.randint(len(members), size=n_new)
-            partner = neighbours[base, rng.randint(k, size=n_new)]
+            partner = neighbors[base, rng.randint(k, size=n_new)]
             gap = rng.uniform(size=(n_new,) + (1,) * (X.ndim - 1)).astype(X.dtype)
             x_base, x_partner = X[members[base]], X[members[partner]]
             X_new.append(x_base + gap * (x_partner - x_base))
