@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import header, provenance
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed
-from protocol import SHARED, evaluate, load_published, load_tasks, provenance
+from protocol import evaluate, load_published, load_tasks
 from tqdm.auto import tqdm
 
 from sklstm import LSTMSequenceClassifier
@@ -74,7 +75,12 @@ def run(name, config, estimator, X, y, train, test, resample):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=SHARED)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="a folder in load_folder's layout (ucr/<Name>/<Name>_TRAIN.tsv ...); "
+        "default: the datasets bundled with sklstm",
+    )
     parser.add_argument("--datasets", nargs="*")
     parser.add_argument("--resamples", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
@@ -144,7 +150,7 @@ def main():
     print()
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.md").write_text(text + "\n")
+    (args.out / f"{args.name}.md").write_text(header() + "\n\n" + text + "\n")
     with (args.out / f"{args.name}.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(results[0]))
         writer.writeheader()

@@ -18,7 +18,7 @@ aeon's ``MiniRocketClassifier`` fitted here on the same resamples
 time). It writes markdown, CSV and PNG files to ``--out``.
 
     python benchmarks/imbalance_benchmark.py --quick --baseline minirocket
-    python benchmarks/imbalance_benchmark.py --baseline minirocket
+    python benchmarks/imbalance_benchmark.py --baseline minirocket --data DIR
     python benchmarks/imbalance_benchmark.py --strategies defaults \
         "class_weight='balanced'" "random oversampling" "balanced batches"
 
@@ -27,8 +27,9 @@ By default only the recommended one-liner, ``class_weight='balanced'``, runs
 strategy named in ``--strategies`` costs about as much again.
 
 Quick mode uses the datasets that ship inside sklstm (ECG200, Earthquakes);
-the full mode every series set under ``--data`` (default ``../shared/data``),
-falling back to the bundled ones when it is absent. The text set is
+the full mode every series set under ``--data DIR`` (a folder in
+``sklstm.datasets.load_folder``'s layout, e.g. a download of the UCR and UEA
+archives), or the bundled ones (with Wafer) without it. The text set is
 ``sms_spam.py``'s.
 """
 
@@ -40,14 +41,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import header, provenance
 from imblearn.pipeline import Pipeline, make_pipeline
 from joblib import Parallel, delayed
 from protocol import (
-    SHARED,
     evaluate,
     load_published,
     load_tasks,
-    provenance,
     take,
 )
 from sklearn.base import BaseEstimator, TransformerMixin, clone
@@ -169,7 +169,7 @@ METRICS = (
 )
 
 
-def summarise(results, strategies, tasks):
+def summarize(results, strategies, tasks):
     """Mean ± std over resamples per dataset and strategy."""
     table = []
     for name in tasks:
@@ -411,7 +411,12 @@ def run(name, strategy, estimator, X, y, train, test, resample, keep_history):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="bundled data only")
-    parser.add_argument("--data", type=Path, default=SHARED)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="a folder in load_folder's layout (ucr/<Name>/<Name>_TRAIN.tsv ...); "
+        "default: the datasets bundled with sklstm",
+    )
     parser.add_argument("--datasets", nargs="*", help="only these datasets")
     parser.add_argument("--resamples", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
@@ -473,7 +478,7 @@ def main():
             log.flush()
     elapsed = time.perf_counter() - start
 
-    table = summarise(results, strategies, tasks)
+    table = summarize(results, strategies, tasks)
     rows = comparison(table, published, ONE_LINER, args.baseline)
     text = "\n\n".join(
         [
@@ -485,7 +490,7 @@ def main():
     print()
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"imbalance_{mode}.md").write_text(text + "\n")
+    (args.out / f"imbalance_{mode}.md").write_text(header() + "\n\n" + text + "\n")
     with (args.out / f"imbalance_{mode}.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(table[0]))
         writer.writeheader()

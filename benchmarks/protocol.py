@@ -11,9 +11,6 @@ like with ``published_balanced_accuracy.csv``.
 """
 
 import csv
-import os
-import platform
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -35,7 +32,6 @@ from sklstm.datasets._base import _concat  # the loaders' own TRAIN+TEST pooling
 from sklstm.exceptions import CollapseWarning
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[1] / "shared" / "data"
 PUBLISHED = HERE / "published_balanced_accuracy.csv"
 
 
@@ -133,9 +129,12 @@ class Task(NamedTuple):
 
 
 def load_tasks(quick, data):
-    """Series datasets by name: the bundled ones in quick mode (or when
-    ``data`` is no folder), else every series set under ``data``."""
-    if quick or data is None or not Path(data).is_dir():
+    """Series datasets by name: every series set under ``data`` (a folder in
+    :func:`sklstm.datasets.load_folder`'s layout), else the bundled ones
+    (ECG200 and Earthquakes; Wafer too outside ``quick`` mode)."""
+    if data is not None and not Path(data).is_dir():
+        raise SystemExit(f"--data {data}: no such folder.")
+    if quick or data is None:
         found = {
             "ECG200": load_ecg200,
             "Earthquakes": load_earthquakes,
@@ -196,15 +195,3 @@ def evaluate(estimator, X, y, train, test, seed):
         "fit_time_s": fit_time,
         "estimator": estimator,
     }
-
-
-def provenance(n_fits, seconds, jobs):
-    """The command line and machine that produced a table, as one sentence."""
-    import torch
-
-    command = "python " + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-    machine = (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"torch {torch.__version__}, {jobs} fits in parallel, 1 thread each"
-    )
-    return f"`{command}`: {n_fits} fits in {seconds:.0f} s on {machine}."

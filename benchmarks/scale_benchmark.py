@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import Report, proc_status_mb
 from sklearn.metrics import balanced_accuracy_score
 
 from sklstm import LSTMSequenceClassifier
@@ -36,24 +37,16 @@ STEPS, CHANNELS = 50, 4
 LSTM = dict(hidden_size=16, batch_size=32, fcn_width=None)
 
 
-def rss_anon_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("RssAnon"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 class PeakSampler(threading.Thread):
     """Samples RssAnon every 5 ms; ``peak`` is the largest value seen."""
 
     def __init__(self):
         super().__init__(daemon=True)
-        self.peak, self.running = rss_anon_mb(), True
+        self.peak, self.running = proc_status_mb("RssAnon"), True
 
     def run(self):
         while self.running:
-            self.peak = max(self.peak, rss_anon_mb())
+            self.peak = max(self.peak, proc_status_mb("RssAnon"))
             time.sleep(0.005)
 
     def stop(self):
@@ -70,7 +63,7 @@ def one_memory_run(path, mmap):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CollapseWarning)
         LSTMSequenceClassifier(**LSTM, max_epochs=1).fit(warm, np.arange(64) % 2)
-        baseline = rss_anon_mb()
+        baseline = proc_status_mb("RssAnon")
         sampler = PeakSampler()
         sampler.start()
         X = np.load(path, mmap_mode="r" if mmap else None)
@@ -83,16 +76,16 @@ def one_memory_run(path, mmap):
     print(json.dumps({"peak_mb": peak - baseline, "seconds": elapsed}))
 
 
-def memory_part(sizes, repeats):
-    print(
+def memory_part(report, sizes, repeats):
+    report(
         "\nPart 1: memory-mapped X (fit 1 epoch + predict_proba, fresh process "
         f"each, median of {repeats})"
     )
-    print(
+    report(
         "| n_samples | X on disk (MB) | peak anon RSS growth, memmap (MB) "
         "| peak anon RSS growth, loaded in memory (MB) | time, memmap (s) |"
     )
-    print("|---|---|---|---|---|")
+    report("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = Path(tmp) / f"X_{n}.npy"
@@ -123,9 +116,8 @@ def memory_part(sizes, repeats):
             }
             seconds = np.median([r["seconds"] for r in runs[True]])
             size = path.stat().st_size / 2**20
-            print(
-                f"| {n} | {size:.0f} | {peak[True]} | {peak[False]} | {seconds:.1f} |",
-                flush=True,
+            report(
+                f"| {n} | {size:.0f} | {peak[True]} | {peak[False]} | {seconds:.1f} |"
             )
 
 
@@ -139,12 +131,12 @@ def long_tailed(n, seed):
     return X, y
 
 
-def bucketing_part(n, epochs, repeats):
+def bucketing_part(report, n, epochs, repeats):
     torch.set_num_threads(1)
     X, y = long_tailed(n, 0)
     X_test, y_test = long_tailed(n // 2, 1)
     lengths = np.array([len(x) for x in X])
-    print(
+    report(
         f"\nPart 2: length bucketing, {n} ragged sequences, lengths "
         f"median {np.median(lengths):.0f} / p95 {np.percentile(lengths, 95):.0f} / "
         f"max {lengths.max()}, {epochs} epochs, batch 32"
@@ -158,11 +150,11 @@ def bucketing_part(n, epochs, repeats):
         return original(self, x, lengths, **kwargs)
 
     LSTMNetwork.forward = counting
-    print(
+    report(
         "| bucket_by_length | fit (s, median) | padded steps / real steps "
         "| held-out balanced accuracy |"
     )
-    print("|---|---|---|---|")
+    report("|---|---|---|---|")
     try:
         for bucket in (False, True):
             times, scores = [], []
@@ -179,10 +171,9 @@ def bucketing_part(n, epochs, repeats):
                 times.append(time.perf_counter() - start)
                 scores.append(balanced_accuracy_score(y_test, clf.predict(X_test)))
             ratio = padded[-1] / (epochs * lengths.sum())
-            print(
+            report(
                 f"| {bucket} | {np.median(times):.2f} | {ratio:.2f} "
-                f"| {np.mean(scores):.3f} ± {np.std(scores):.3f} |",
-                flush=True,
+                f"| {np.mean(scores):.3f} ± {np.std(scores):.3f} |"
             )
     finally:
         LSTMNetwork.forward = original
@@ -194,14 +185,17 @@ def main():
     parser.add_argument("--ragged", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, help="write DIR/scale.md too")
     parser.add_argument("--memory-run", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--mmap", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_run:
         one_memory_run(args.memory_run, args.mmap)
         return
-    memory_part(args.sizes, args.repeats)
-    bucketing_part(args.ragged, args.epochs, args.repeats)
+    report = Report()
+    memory_part(report, args.sizes, args.repeats)
+    bucketing_part(report, args.ragged, args.epochs, args.repeats)
+    report.write(args.out, "scale")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ Stratified 5-fold CV (shuffled, seed 0) of
 prints a markdown table of spam recall, balanced accuracy, accuracy and fit
 time (mean ± std over folds).
 
-    python benchmarks/sms_spam.py
+    python benchmarks/sms_spam.py --data DIR [--out benchmarks/results]
 
-Data: ``../shared/data/text/sms_spam/SMSSpamCollection`` (ham 4827 / spam 747).
+Data: the SMS Spam Collection (UCI; ham 4827 / spam 747) as
+``DIR/text/sms_spam/SMSSpamCollection``, ``label<TAB>text`` lines (the
+``text/`` part of :func:`sklstm.datasets.load_folder`'s layout).
 """
 
 import argparse
@@ -16,21 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import Report
 from imblearn.pipeline import make_pipeline
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from sklstm import LSTMSequenceClassifier
+from sklstm.datasets import load_labelled_text
 from sklstm.preprocessing import TextSequencer
 from sklstm.resampling import SequenceRandomOverSampler
-
-DATA = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "text"
-    / "sms_spam"
-    / "SMSSpamCollection"
-)
 
 LSTM = dict(
     embedding_dim=32, hidden_size=32, max_epochs=6, batch_size=32, learning_rate=3e-3
@@ -52,23 +47,19 @@ STRATEGIES = {
 }
 
 
-def load_sms(path=DATA):
-    labels, texts = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        label, text = line.split("\t", 1)
-        labels.append(label)
-        texts.append(text)
-    return np.array(texts, dtype=object), np.array(labels)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, required=True, help="holds text/sms_spam/SMSSpamCollection"
+    )
+    parser.add_argument("--out", type=Path, help="write DIR/sms_spam.md too")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    X, y = load_sms()
-    print(f"SMS Spam Collection: {len(y)} messages, spam {np.mean(y == 'spam'):.3f}")
+    X, y = load_labelled_text(args.data / "text" / "sms_spam" / "SMSSpamCollection")
+    report = Report()
+    report(f"SMS Spam Collection: {len(y)} messages, spam {np.mean(y == 'spam'):.3f}")
     cv = StratifiedKFold(args.folds, shuffle=True, random_state=0)
     scoring = {
         "spam_recall": "recall",
@@ -84,15 +75,18 @@ def main():
         )
         rows.append((name, result))
         print(f"  {name}: {time.perf_counter() - start:.0f} s", flush=True)
-    print()
-    print("| strategy | spam recall | balanced accuracy | accuracy | fit time (s) |")
-    print("|---|---|---|---|---|")
+    report(
+        "",
+        "| strategy | spam recall | balanced accuracy | accuracy | fit time (s) |",
+        "|---|---|---|---|---|",
+    )
     for name, r in rows:
         cells = [
             f"{r['test_' + key].mean():.3f} ± {r['test_' + key].std():.3f}"
             for key in scoring
         ]
-        print(f"| {name} | {' | '.join(cells)} | {r['fit_time'].mean():.1f} |")
+        report(f"| {name} | {' | '.join(cells)} | {r['fit_time'].mean():.1f} |")
+    report.write(args.out, "sms_spam")
 
 
 if __name__ == "__main__":

@@ -18,9 +18,11 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
+from _common import Report, proc_status_mb, reset_peak
 from torch import nn
 
 from sklstm import LSTMSequenceClassifier
@@ -131,35 +133,12 @@ except ImportError:
     pass
 
 
-def reset_peak():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
-def peak_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def current_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def measure(name, X, y):
     reset_peak()
-    before = current_mb()
+    before = proc_status_mb("VmRSS")
     fit, predict, _ = RUNNERS[name](X, y)
-    return {"fit": fit, "predict": predict, "peak_mb": peak_mb() - before}
+    peak = proc_status_mb("VmHWM") - before
+    return {"fit": fit, "predict": predict, "peak_mb": peak}
 
 
 def fresh(name, args):
@@ -170,22 +149,22 @@ def fresh(name, args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def table(title, results, names):
+def table(report, title, results, names):
     hand = {
         k: np.median([r[k] for r in results["hand loop"]]) for k in ("fit", "predict")
     }
-    print(f"\n{title}")
-    print(
+    report(f"\n{title}")
+    report(
         "| implementation | fit (s) | fit / hand | predict_proba (s) "
         "| predict / hand | peak RSS growth (MB) |"
     )
-    print("|---|---|---|---|---|---|")
+    report("|---|---|---|---|---|---|")
     for name in names:
         rows = results[name]
         fit = np.median([r["fit"] for r in rows])
         predict = np.median([r["predict"] for r in rows])
         peak = np.median([r["peak_mb"] for r in rows])
-        print(
+        report(
             f"| {name} | {fit:.3f} | {fit / hand['fit']:.3f} | {predict:.4f} "
             f"| {predict / hand['predict']:.3f} | {peak:.1f} |"
         )
@@ -199,6 +178,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--fresh-repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="write DIR/speed.md too")
     parser.add_argument("--single", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -208,7 +188,8 @@ def main():
         return
 
     names = list(RUNNERS)
-    print(
+    report = Report()
+    report(
         f"data {X.shape}, hidden {SETTINGS['hidden']}, batch {SETTINGS['batch']}, "
         f"{SETTINGS['epochs']} epochs, Adam lr {SETTINGS['lr']}, "
         f"{args.threads} torch thread(s); implementations: {', '.join(names)}"
@@ -218,12 +199,13 @@ def main():
         order = names[repeat % len(names) :] + names[: repeat % len(names)]
         for name in order:
             warm[name].append(measure(name, X, y))
-    table(f"warm, interleaved, median of {args.repeats}", warm, names)
+    table(report, f"warm, interleaved, median of {args.repeats}", warm, names)
     cold = {name: [] for name in names}
     for _ in range(args.fresh_repeats):
         for name in names:
             cold[name].append(fresh(name, args))
-    table(f"fresh process each, median of {args.fresh_repeats}", cold, names)
+    table(report, f"fresh process each, median of {args.fresh_repeats}", cold, names)
+    report.write(args.out, "speed")
 
 
 if __name__ == "__main__":

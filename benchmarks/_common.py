@@ -1,0 +1,107 @@
+"""What every benchmark script shares: provenance, reports and memory readings.
+
+Each script prints its tables through a :class:`Report` and, with ``--out
+DIR``, writes them to ``DIR/<name>.md`` under a header that says which
+command, commit, library versions and machine produced them.
+"""
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _commit():
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def machine():
+    """The processor, cores and library versions, in one line."""
+    import imblearn
+    import numpy
+    import sklearn
+    import torch
+
+    import sklstm
+
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{torch.get_num_threads()} torch thread(s); Python "
+        f"{platform.python_version()}, sklstm {sklstm.__version__}, torch "
+        f"{torch.__version__}, scikit-learn {sklearn.__version__}, imbalanced-learn "
+        f"{imblearn.__version__}, numpy {numpy.__version__}"
+    )
+
+
+def command():
+    return "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+
+
+def header():
+    """The provenance block at the top of every results file."""
+    return f"Command: `{command()}`  \nCommit: {_commit()}  \nMachine: {machine()}"
+
+
+def provenance(n_fits, seconds, jobs):
+    """How long a run of fits took, and how they ran, as one sentence."""
+    return (
+        f"`{command()}`: {n_fits} fits in {seconds:.0f} s, {jobs} fits in "
+        "parallel, 1 thread each."
+    )
+
+
+class Report:
+    """Print lines and keep them, to write them with a provenance header."""
+
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, *lines):
+        for line in lines:
+            print(line, flush=True)
+            self.lines.append(str(line))
+
+    def write(self, out, name):
+        """``out/name.md`` (``out`` None: nothing written)."""
+        if out is None:
+            return None
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{name}.md"
+        path.write_text(header() + "\n\n" + "\n".join(self.lines) + "\n")
+        return path
+
+
+def proc_status_mb(field):
+    """A memory figure of this process from ``/proc/self/status`` (``VmHWM``:
+    peak resident set, ``VmRSS``: resident set, ``RssAnon``: anonymous
+    resident memory), in MB; NaN where ``/proc`` is missing."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def reset_peak():
+    """Restart ``VmHWM`` from the current resident set (Linux only)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
