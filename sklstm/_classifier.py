@@ -25,6 +25,7 @@ from sklstm._early_stopping import KeptEpoch
 from sklstm._losses import Objective, log_prior_offset
 from sklstm._network import LSTMNetwork
 from sklstm._optim import OPTIMIZERS, make_optimizer, make_scheduler, resume
+from sklstm._priors import correct, effective_prior, target_prior
 from sklstm._runtime import (
     make_generator,
     resolve_device,
@@ -59,6 +60,8 @@ class _Prepared:
     augmenter: object  # fitted clone of ``augment``, or None
     rng: np.random.RandomState
     history: list  # of the earlier fits a warm start continues
+    effective_prior: np.ndarray  # the prior the raw probabilities assume
+    target_prior: np.ndarray | None  # what prior_correction moves them to
 
 
 def _check_declared_classes(classes, y):
@@ -194,6 +197,24 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         frequencies of the training rows of this fit; predictions use the raw
         logits, which moves them toward rare classes. 0 disables; 1 is the
         paper's choice.
+    prior_correction : bool or dict, default=False
+        Make ``predict_proba`` estimate probabilities under the class
+        frequencies the model will meet, not under the balanced world an
+        imbalance cure trains in. ``True``: probabilities are moved from the
+        effective training prior (``effective_prior_``: what class weights,
+        sample weights, ``balanced_batches`` and ``logit_adjustment`` made of
+        the training labels) to the class frequencies of the training labels
+        (``target_prior_``), by Bayes' rule: ``p * target / effective``,
+        renormalised. A dict ``{label: prior}`` gives the deployment prior
+        explicitly, for every class; use it after a sampler in a pipeline,
+        where the classifier sees resampled labels. ``predict`` keeps the
+        decision rule the cure chose (the argmax of the uncorrected
+        probabilities), so balanced accuracy does not change; the argmax of
+        the corrected probabilities favours the majority again. For another
+        decision rule tune a threshold on the corrected probabilities with
+        :class:`sklearn.model_selection.TunedThresholdClassifierCV`. Focal
+        loss and label smoothing change calibration in ways no prior shift
+        undoes; they are not corrected.
     balanced_batches : bool, default=False
         Draw each epoch's batches with the classes in near-equal numbers (rare
         classes drawn with replacement, common ones subsampled), afresh every
@@ -292,6 +313,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Epoch whose weights the model holds: the best one with early stopping,
         else the last complete one (0 if ``fit`` was interrupted in its first
         epoch).
+    effective_prior_ : ndarray of shape (n_classes,)
+        The class prior the uncorrected probabilities assume (see
+        ``prior_correction``), from the training rows of the last fit.
+    target_prior_ : ndarray of shape (n_classes,) or None
+        The prior ``predict_proba`` is corrected to; None without
+        ``prior_correction``.
 
     See Also
     --------
@@ -379,6 +406,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "focal_gamma": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "logit_adjustment": [Interval(Real, 0, None, closed="left")],
+        "prior_correction": ["boolean", dict],
         "balanced_batches": ["boolean"],
         "bucket_by_length": ["boolean"],
         "early_stopping": ["boolean"],
@@ -425,6 +453,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         focal_gamma=2.0,
         label_smoothing=0.0,
         logit_adjustment=0.0,
+        prior_correction=False,
         balanced_batches=False,
         bucket_by_length=True,
         early_stopping=False,
@@ -467,6 +496,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.focal_gamma = focal_gamma
         self.label_smoothing = label_smoothing
         self.logit_adjustment = logit_adjustment
+        self.prior_correction = prior_correction
         self.balanced_batches = balanced_batches
         self.bucket_by_length = bucket_by_length
         self.early_stopping = early_stopping
@@ -543,8 +573,15 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes), dtype float64
-            Rows sum to one; columns follow ``classes_``.
+            Rows sum to one; columns follow ``classes_``. Corrected to
+            ``target_prior_`` with ``prior_correction``.
         """
+        proba = self._uncorrected_proba(X)
+        if getattr(self, "target_prior_", None) is None:  # older pickles lack it
+            return proba
+        return correct(proba, self.effective_prior_, self.target_prior_)
+
+    def _uncorrected_proba(self, X):
         check_is_fitted(self)
         sequences, _, _ = self._validate_X(X, reset=False)
         with torch_threads(self.n_threads):
@@ -564,10 +601,15 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         y : ndarray of shape (n_samples,)
-            Predicted labels.
+            Predicted labels: the argmax of the uncorrected probabilities
+            (see ``prior_correction``).
         """
         check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        if getattr(self, "target_prior_", None) is None:
+            proba = self.predict_proba(X)
+        else:
+            proba = self._uncorrected_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -638,6 +680,8 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             history_=history,
             n_epochs_=len(history),
             best_epoch_=kept.epoch,
+            effective_prior_=data.effective_prior,
+            target_prior_=data.target_prior,
         )
         if data.vocabulary is not None:
             fitted["vocabulary_"] = data.vocabulary
@@ -703,6 +747,14 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             augmenter=augmenter,
             rng=rng,
             history=list(self.history_) if warm else [],
+            effective_prior=effective_prior(
+                y_encoded[train_rows],
+                None if weights is None else weights[train_rows],
+                len(classes),
+                balanced=self.balanced_batches,
+                logit_adjustment=self.logit_adjustment,
+            ),
+            target_prior=target_prior(self.prior_correction, classes, y_encoded),
         )
 
     def _build(self, data, warm, incremental, device, seed, total_steps):

@@ -47,6 +47,16 @@ def _check_classes(value):
     )
 
 
+def _is_prior(value):
+    return (
+        isinstance(value, np.ndarray)
+        and value.ndim == 1
+        and value.dtype.kind == "f"
+        and bool(np.all(np.isfinite(value) & (value >= 0)))
+        and abs(value.sum() - 1) < 1e-9
+    )
+
+
 def _check_vocabulary(value):
     return (
         isinstance(value, np.ndarray)
@@ -72,8 +82,18 @@ _ATTRIBUTES = {
     "history_": lambda v: isinstance(v, list) and all(isinstance(e, dict) for e in v),
     "n_epochs_": lambda v: _is_int(v, 0),
     "best_epoch_": lambda v: _is_int(v, 0),
+    "effective_prior_": lambda v: _is_prior(v),
+    "target_prior_": lambda v: v is None or _is_prior(v),
 }
-_REQUIRED = ("classes_", "n_channels_", "history_", "n_epochs_", "best_epoch_")
+_REQUIRED = (
+    "classes_",
+    "n_channels_",
+    "history_",
+    "n_epochs_",
+    "best_epoch_",
+    "effective_prior_",
+    "target_prior_",
+)
 # The network's shape (LSTMNetwork.config), each entry with its check.
 _ARCHITECTURE = {
     "n_channels": lambda v: _is_int(v, 1),
@@ -351,8 +371,12 @@ def _rebuild(document, weights):
     for name, check in _ARCHITECTURE.items():
         if not check(architecture[name]):
             raise ValueError(f"architecture {name} = {architecture[name]!r}.")
-    if architecture["n_classes"] != len(attributes["classes_"]):
+    n_classes = len(attributes["classes_"])
+    if architecture["n_classes"] != n_classes:
         raise ValueError("the network's outputs do not match classes_.")
+    for name in ("effective_prior_", "target_prior_"):
+        if attributes[name] is not None and len(attributes[name]) != n_classes:
+            raise ValueError(f"{name} does not have one entry per class.")
     with torch.device("meta"):  # shapes only: no memory for absurd sizes
         shapes = {
             k: v.shape for k, v in LSTMNetwork(**architecture).state_dict().items()

@@ -1,0 +1,87 @@
+"""Class priors: the one a cured model's probabilities assume, and the one
+``prior_correction`` moves them to."""
+
+from numbers import Real
+
+import numpy as np
+
+
+def effective_prior(y, weights, n_classes, *, balanced, logit_adjustment):
+    """The class prior that a model's raw probabilities are calibrated to.
+
+    Each class weighs in the loss with its rows' total loss weight (sample
+    weight times class weight), or, with ``balanced`` batches (every class
+    drawn equally often), with its rows' mean weight. Logit adjustment trains
+    ``logits + tau * log(class frequency)``, so the raw logits assume that
+    prior divided by ``frequency ** tau``.
+
+    Parameters
+    ----------
+    y : ndarray of int
+        Class indices of the training rows.
+    weights : ndarray or None
+        Their loss weights (None: all equal).
+    n_classes : int
+    balanced : bool
+    logit_adjustment : float
+
+    Returns
+    -------
+    prior : ndarray of shape (n_classes,)
+        Sums to one; zero for classes without training rows.
+    """
+    counts = np.bincount(y, minlength=n_classes).astype(float)
+    mass = np.bincount(y, weights=weights, minlength=n_classes).astype(float)
+    if balanced:
+        mass = np.divide(mass, counts, out=np.zeros(n_classes), where=counts > 0)
+    if logit_adjustment:
+        # The frequencies log_prior_offset uses (counts of at least 1).
+        frequency = np.maximum(counts, 1) / np.maximum(counts, 1).sum()
+        mass = mass / frequency**logit_adjustment
+    return mass / mass.sum()
+
+
+def target_prior(prior_correction, classes, y):
+    """The prior ``predict_proba`` is corrected to, or None for no correction.
+
+    ``True``: the class frequencies of ``y`` (encoded labels of the training
+    data); a dict: ``{label: prior}`` over every class, normalised.
+    """
+    if not isinstance(prior_correction, dict):
+        if not prior_correction:
+            return None
+        counts = np.bincount(y, minlength=len(classes)).astype(float)
+        return counts / counts.sum()
+    labels = [
+        label.item() if isinstance(label, np.generic) else label for label in classes
+    ]
+    missing = [label for label in labels if label not in prior_correction]
+    unknown = [key for key in prior_correction if key not in labels]
+    if missing or unknown:
+        raise ValueError(
+            f"prior_correction must give a prior for every class {labels!r}; "
+            f"missing {missing!r}, unknown {unknown!r}."
+        )
+    prior = np.array([prior_correction[label] for label in labels], dtype=object)
+    if (
+        not all(
+            isinstance(p, Real) and not isinstance(p, bool) and 0 <= p < np.inf
+            for p in prior
+        )
+        or not sum(prior) > 0
+    ):
+        raise ValueError(
+            "prior_correction's priors must be finite, non-negative numbers, not "
+            f"all zero; got {prior_correction!r}."
+        )
+    prior = prior.astype(float)
+    return prior / prior.sum()
+
+
+def correct(proba, effective, target):
+    """Move probabilities from the ``effective`` prior to the ``target`` one:
+    ``proba * target / effective``, renormalised per row; a class without
+    training rows (effective prior 0) is left unscaled."""
+    ratio = np.divide(target, effective, out=np.ones_like(target), where=effective > 0)
+    corrected = proba * ratio
+    return corrected / corrected.sum(axis=1, keepdims=True)
