@@ -44,7 +44,13 @@ class Objective:
         return losses
 
 
-def log_prior_offset(y, n_classes, tau):
-    """``tau * log(class frequency)`` from encoded labels ``y`` (counts >= 1)."""
+def prior_frequencies(y, n_classes):
+    """Class frequencies of encoded labels ``y``, each count taken as at least
+    1: the prior of logit adjustment."""
     counts = np.maximum(np.bincount(y, minlength=n_classes), 1)
-    return tau * np.log(counts / counts.sum())
+    return counts / counts.sum()
+
+
+def log_prior_offset(y, n_classes, tau):
+    """``tau * log(class frequency)`` (:func:`prior_frequencies`)."""
+    return tau * np.log(prior_frequencies(y, n_classes))

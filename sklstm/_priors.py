@@ -5,6 +5,8 @@ from numbers import Real
 
 import numpy as np
 
+from sklstm._losses import prior_frequencies
+
 
 def effective_prior(y, weights, n_classes, *, balanced, logit_adjustment):
     """The class prior that a model's raw probabilities are calibrated to.
@@ -35,9 +37,7 @@ def effective_prior(y, weights, n_classes, *, balanced, logit_adjustment):
     if balanced:
         mass = np.divide(mass, counts, out=np.zeros(n_classes), where=counts > 0)
     if logit_adjustment:
-        # The frequencies log_prior_offset uses (counts of at least 1).
-        frequency = np.maximum(counts, 1) / np.maximum(counts, 1).sum()
-        mass = mass / frequency**logit_adjustment
+        mass = mass / prior_frequencies(y, n_classes) ** logit_adjustment
     return mass / mass.sum()
 
 

@@ -344,6 +344,12 @@ def _check_fixed_length(estimator, X):
     )
 
 
+def are_int64_values(x):
+    """Whether every float in ``x`` is a whole number that int64 holds (no
+    NaN, infinity or fraction)."""
+    return bool(np.all((x == np.round(x)) & (np.abs(x) < 2.0**63)))
+
+
 def _token_row(x, i):
     """One sequence of token ids as 1-D int64, padding (0) dropped."""
     x = np.asarray(x)
@@ -356,7 +362,7 @@ def _token_row(x, i):
         )
     if x.dtype.kind not in "iuf" or (
         # Whole numbers that int64 holds: no NaN, infinity or fraction.
-        x.dtype.kind == "f" and not np.all((x == np.round(x)) & (np.abs(x) < 2.0**63))
+        x.dtype.kind == "f" and not are_int64_values(x)
     ):
         raise ValueError(
             f"Token ids must be integers; sequence {i} holds {x.dtype} values "

@@ -111,7 +111,8 @@ class Trainer:
             self.scheduler.step()
 
     def evaluate(self, valid):
-        """Float64 logits of ``valid``'s rows and their weighted mean loss."""
+        """Float64 logits of ``valid``'s rows, their class indices and their
+        weighted mean loss."""
         logits = predict_logits(
             self.module, valid.sequences, self.batch_size, self.device, valid.indices
         ).double()
@@ -119,7 +120,7 @@ class Trainer:
         weights = None
         if valid.weights is not None:
             weights = torch.from_numpy(valid.weights[valid.indices])
-        return logits, _weighted_mean(self.objective(logits, y), weights).item()
+        return logits, y, _weighted_mean(self.objective(logits, y), weights).item()
 
     def diverged(self, epoch, what, value):
         return TrainingDivergedError(
@@ -210,11 +211,10 @@ def train_entry(trainer, train, batches, rng, epoch):
 def validation_entry(trainer, valid, scoring, epoch):
     """Evaluate ``valid``; return history fields, confusion counts and the
     monitored value (higher is better) for early stopping."""
-    logits, loss = trainer.evaluate(valid)
+    logits, y, loss = trainer.evaluate(valid)
     if not np.isfinite(loss):
         raise trainer.diverged(epoch, "validation loss", loss)
     n_classes = len(trainer.classes)
-    y = torch.from_numpy(valid.y[valid.indices])
     confusion = (
         _confusion(y, logits.argmax(dim=1), n_classes)
         .numpy()

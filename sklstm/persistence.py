@@ -82,7 +82,7 @@ _ATTRIBUTES = {
     "history_": lambda v: isinstance(v, list) and all(isinstance(e, dict) for e in v),
     "n_epochs_": lambda v: _is_int(v, 0),
     "best_epoch_": lambda v: _is_int(v, 0),
-    "effective_prior_": lambda v: _is_prior(v),
+    "effective_prior_": _is_prior,
     "target_prior_": lambda v: v is None or _is_prior(v),
 }
 _REQUIRED = (

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sklstm._sequences import are_int64_values
+
 
 def _open_text(path):
     path = Path(path)
@@ -21,7 +23,7 @@ def _labels(raw):
         numbers = raw.astype(float)
     except ValueError:
         return raw
-    if not np.all((numbers == np.round(numbers)) & (np.abs(numbers) < 2.0**63)):
+    if not are_int64_values(numbers):
         return raw
     integers = numbers.astype(np.int64)
     if len(np.unique(integers)) != len(np.unique(raw)):
