@@ -25,7 +25,7 @@ from sklstm._early_stopping import KeptEpoch
 from sklstm._losses import Objective, log_prior_offset
 from sklstm._network import LSTMNetwork
 from sklstm._optim import OPTIMIZERS, make_optimizer, make_scheduler, resume
-from sklstm._priors import correct, effective_prior, target_prior
+from sklstm._priors import correct, effective_prior, fitted_prior, target_prior
 from sklstm._runtime import (
     make_generator,
     resolve_device,
@@ -60,7 +60,7 @@ class _Prepared:
     augmenter: object  # fitted clone of ``augment``, or None
     rng: np.random.RandomState
     history: list  # of the earlier fits a warm start continues
-    effective_prior: np.ndarray  # the prior the raw probabilities assume
+    effective_prior: np.ndarray  # the prior the training objective implies
     target_prior: np.ndarray | None  # what prior_correction moves them to
 
 
@@ -201,20 +201,26 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Make ``predict_proba`` estimate probabilities under the class
         frequencies the model will meet, not under the balanced world an
         imbalance cure trains in. ``True``: probabilities are moved from the
-        effective training prior (``effective_prior_``: what class weights,
-        sample weights, ``balanced_batches`` and ``logit_adjustment`` made of
-        the training labels) to the class frequencies of the training labels
-        (``target_prior_``), by Bayes' rule: ``p * target / effective``,
-        renormalised. A dict ``{label: prior}`` gives the deployment prior
+        effective training prior (``effective_prior_``) to the class
+        frequencies of the training labels (``target_prior_``) by Bayes' rule,
+        ``p * target / effective``, renormalised. The effective prior starts
+        from what class weights, sample weights, ``balanced_batches`` and
+        ``logit_adjustment`` make of the training labels, and is refined on the
+        training rows after the fit (one extra pass over them) until the mean
+        corrected probability of each class is its frequency there: a real
+        network lands between the prior its objective implies and the
+        frequencies. A dict ``{label: prior}`` gives the deployment prior
         explicitly, for every class; use it after a sampler in a pipeline,
-        where the classifier sees resampled labels. ``predict`` keeps the
-        decision rule the cure chose (the argmax of the uncorrected
-        probabilities), so balanced accuracy does not change; the argmax of
-        the corrected probabilities favours the majority again. For another
-        decision rule tune a threshold on the corrected probabilities with
-        :class:`sklearn.model_selection.TunedThresholdClassifierCV`. Focal
-        loss and label smoothing change calibration in ways no prior shift
-        undoes; they are not corrected.
+        where the classifier sees resampled labels, or when the class
+        frequencies in use differ from those of the training data.
+        ``predict`` keeps the decision rule the cure chose (the argmax of the
+        uncorrected probabilities), so balanced accuracy does not change; the
+        argmax of the corrected probabilities favours the majority again. For
+        another decision rule tune a threshold on the corrected probabilities
+        with :class:`sklearn.model_selection.TunedThresholdClassifierCV`. The
+        correction moves probabilities as a whole; over- or under-confidence
+        (from focal loss, label smoothing or overfitting) needs calibration
+        (:class:`sklearn.calibration.CalibratedClassifierCV`).
     balanced_batches : bool, default=False
         Draw each epoch's batches with the classes in near-equal numbers (rare
         classes drawn with replacement, common ones subsampled), afresh every
@@ -314,8 +320,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         else the last complete one (0 if ``fit`` was interrupted in its first
         epoch).
     effective_prior_ : ndarray of shape (n_classes,)
-        The class prior the uncorrected probabilities assume (see
-        ``prior_correction``), from the training rows of the last fit.
+        The class prior the uncorrected probabilities assume, from the
+        training rows of the last fit: the one the training objective implies,
+        refined on those rows with ``prior_correction`` (see there).
     target_prior_ : ndarray of shape (n_classes,) or None
         The prior ``predict_proba`` is corrected to; None without
         ``prior_correction``.
@@ -669,6 +676,13 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 data, warm, incremental, device, seed, n_epochs * steps_per_epoch
             )
             kept, history, interrupted = self._train(data, trainer, n_epochs)
+            prior = data.effective_prior
+            if data.target_prior is not None:
+                logits = predict_logits(
+                    trainer.module, data.sequences, self.batch_size, device
+                )
+                proba = torch.softmax(logits.double(), dim=1).numpy()
+                prior = fitted_prior(proba, data.train.y, prior)
 
         history = data.history + history
         fitted = dict(
@@ -680,7 +694,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             history_=history,
             n_epochs_=len(history),
             best_epoch_=kept.epoch,
-            effective_prior_=data.effective_prior,
+            effective_prior_=prior,
             target_prior_=data.target_prior,
         )
         if data.vocabulary is not None:

@@ -78,6 +78,35 @@ def target_prior(prior_correction, classes, y):
     return prior / prior.sum()
 
 
+def fitted_prior(proba, y, start, *, tol=1e-3, max_iter=200):
+    """The prior that ``proba``, a model's uncorrected probabilities of its own
+    training rows, assume: :func:`effective_prior` (``start``) refined until
+    the mean corrected probability of each class matches its frequency in
+    ``y``.
+
+    The analytic prior holds for a network that fits the weighted objective
+    exactly; a real one (early-stopped, regularised, too small for the task)
+    lands between it and the class frequencies. Each step multiplies a class's
+    prior by its mean corrected probability over its frequency, until they
+    agree within ``tol`` (a fixed point, as in Saerens et al. 2002, with
+    the frequencies known). A network that fits its training rows exactly
+    already matches at ``start`` and keeps it. Classes without rows in ``y``
+    keep a prior of 0 (:func:`correct` leaves them unscaled).
+    """
+    frequency = np.bincount(y, minlength=proba.shape[1]) / len(y)
+    present = frequency > 0
+    prior = np.where(present, start, 0.0)
+    prior = prior / prior.sum()
+    for _ in range(max_iter):
+        mean = correct(proba, prior, frequency).mean(axis=0)[present]
+        mean = mean / mean.sum()
+        if np.max(np.abs(mean - frequency[present])) <= tol:
+            break
+        prior[present] *= mean / frequency[present]
+        prior /= prior.sum()
+    return prior
+
+
 def correct(proba, effective, target):
     """Move probabilities from the ``effective`` prior to the ``target`` one:
     ``proba * target / effective``, renormalised per row; a class without

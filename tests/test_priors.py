@@ -6,6 +6,7 @@ from conftest import FAST, rare_shift_task
 from imblearn.pipeline import make_pipeline
 
 from sklstm import LSTMSequenceClassifier
+from sklstm._priors import fitted_prior
 from sklstm.resampling import SequenceRandomOverSampler
 
 TASK = dict(n=400, seed=0, shift=0.6, rate=0.15, steps=15)
@@ -21,8 +22,13 @@ def fitted_pair(**params):
 
 def test_the_correction_is_bayes_rule_and_keeps_the_decisions():
     X, y, raw, fixed = fitted_pair(class_weight="balanced")
-    np.testing.assert_allclose(fixed.effective_prior_, [0.5, 0.5])
-    np.testing.assert_allclose(fixed.target_prior_, np.bincount(y) / len(y))
+    frequency = np.bincount(y) / len(y)
+    np.testing.assert_allclose(fixed.target_prior_, frequency)
+    # The effective prior (balanced, refined on the training rows) makes the
+    # mean corrected probability over those rows the class frequencies.
+    np.testing.assert_allclose(
+        fixed.predict_proba(X).mean(axis=0), frequency, atol=1e-3
+    )
     p = raw.predict_proba(X) * fixed.target_prior_ / fixed.effective_prior_
     np.testing.assert_allclose(
         fixed.predict_proba(X), p / p.sum(1, keepdims=True), rtol=1e-12
@@ -79,7 +85,6 @@ def test_a_deployment_prior_after_a_sampler():
     ).fit(X, y)
     clf = pipe[-1]
     # The classifier saw balanced labels; the dict restores the real prior.
-    np.testing.assert_allclose(clf.effective_prior_, [0.5, 0.5])
     np.testing.assert_allclose(clf.target_prior_, [frequency[0], frequency[1]])
     X_test, y_test = rare_shift_task(**dict(TASK, seed=1))
     assert abs(pipe.predict_proba(X_test)[:, 1].mean() - np.mean(y_test)) < 0.05
@@ -106,3 +111,35 @@ def test_string_labels_and_persistence(tmp_path):
     save_model(clf, tmp_path / "model.sklstm")
     restored = load_model(tmp_path / "model.sklstm")
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def posteriors_under(prior, y, rng):
+    """Calibrated probabilities of two overlapping Gaussian classes, as a model
+    trained under ``prior`` would give them."""
+    score = rng.normal(loc=np.where(y == 1, 1.0, -1.0))
+    log_odds = 2.0 * score + np.log(prior[1] / prior[0])
+    p1 = 1.0 / (1.0 + np.exp(-log_odds))
+    return np.column_stack([1.0 - p1, p1])
+
+
+@pytest.mark.parametrize("start", [[0.5, 0.5], [0.2, 0.8], [0.7, 0.3]])
+def test_the_fitted_prior_is_the_one_the_probabilities_assume(start):
+    rng = np.random.default_rng(0)
+    y = (rng.random(20_000) < 0.2).astype(int)
+    proba = posteriors_under(np.array([0.5, 0.5]), y, rng)
+    np.testing.assert_allclose(fitted_prior(proba, y, np.array(start)), 0.5, atol=0.02)
+
+
+def test_a_model_that_fits_its_rows_exactly_keeps_the_objectives_prior():
+    y = np.array([0, 0, 0, 1])
+    proba = np.eye(2)[y]
+    np.testing.assert_allclose(fitted_prior(proba, y, np.array([0.5, 0.5])), 0.5)
+
+
+def test_classes_without_rows_keep_a_zero_prior():
+    rng = np.random.default_rng(1)
+    y = (rng.random(2000) < 0.3).astype(int)
+    proba = np.column_stack([posteriors_under(np.array([0.5, 0.5]), y, rng), 0 * y])
+    prior = fitted_prior(proba, y, np.array([0.5, 0.5, 0.0]))
+    assert prior[2] == 0
+    np.testing.assert_allclose(prior[:2], 0.5, atol=0.05)
