@@ -1,0 +1,116 @@
+"""sklstm's converters, registered with skl2onnx, so that
+``skl2onnx.to_onnx(pipeline, X[:1])`` converts a scikit-learn pipeline of
+:class:`~sklstm.preprocessing.SequenceScaler` and
+:class:`~sklstm.LSTMSequenceClassifier` (fixed-length batches: skl2onnx gives
+each model a single input). Outputs ``label`` and ``probabilities``, no ZipMap.
+"""
+
+from onnx import TensorProto, numpy_helper
+from skl2onnx import get_model_alias, update_registered_converter
+from skl2onnx.common.data_types import (
+    BooleanTensorType,
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+    StringTensorType,
+)
+
+from sklstm._classifier import LSTMSequenceClassifier
+from sklstm.onnx import _graph
+from sklstm.onnx._builder import ML_DOMAIN, GraphBuilder
+from sklstm.preprocessing import SequenceScaler
+
+MIN_OPSET = 18  # reductions take their axes as an input
+LABEL_TYPES = {
+    "b": BooleanTensorType,
+    "i": Int64TensorType,
+    "f": DoubleTensorType,
+    "O": StringTensorType,
+}
+
+
+def register():
+    update_registered_converter(
+        SequenceScaler,
+        "SklstmSequenceScaler",
+        _same_shape,
+        _convert_scaler,
+    )
+    update_registered_converter(
+        LSTMSequenceClassifier,
+        "SklstmLSTMSequenceClassifier",
+        _classifier_shapes,
+        _convert_classifier,
+        parser=_parse_classifier,
+    )
+
+
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    operator = scope.declare_local_operator(get_model_alias(type(model)), model)
+    operator.inputs = inputs
+    for name, type_ in zip(("label", "probabilities"), _output_types(model)):
+        operator.outputs.append(scope.declare_local_variable(name, type_))
+    return operator.outputs
+
+
+def _same_shape(operator):
+    operator.outputs[0].type = operator.inputs[0].type.__class__(
+        operator.inputs[0].type.shape
+    )
+
+
+def _output_types(clf):
+    kind = _graph.label_values(clf.classes_).dtype.kind
+    return LABEL_TYPES[kind]([None]), FloatTensorType([None, len(clf.classes_)])
+
+
+def _classifier_shapes(operator):
+    for variable, type_ in zip(operator.outputs, _output_types(operator.raw_operator)):
+        variable.type = type_
+
+
+def _convert_scaler(scope, operator, container):
+    g = _builder(scope, container)
+    x = _graph.scale(g, operator.raw_operator, operator.inputs[0].full_name)
+    g.op("Identity", x, out=operator.outputs[0].full_name)
+    _write(g, scope, container)
+
+
+def _convert_classifier(scope, operator, container):
+    g = _builder(scope, container)
+    x = operator.inputs[0].full_name
+    label, proba = (v.full_name for v in operator.outputs)
+    lengths = _graph.full_lengths(g, x)
+    clf = operator.raw_operator
+    _graph.classifier(g, clf, x, lengths, label=label, probabilities=proba)
+    _write(g, scope, container)
+
+
+def _builder(scope, container):
+    if container.target_opset < MIN_OPSET:
+        raise ValueError(
+            f"sklstm's converters need target_opset >= {MIN_OPSET}, not "
+            f"{container.target_opset}."
+        )
+    return GraphBuilder(prefix=scope.get_unique_variable_name("sklstm") + "_")
+
+
+def _write(g, scope, container):
+    for name, value in g.constants.items():
+        if value.dtype == object:
+            container.add_initializer(
+                name, TensorProto.STRING, list(value.shape), value.tolist()
+            )
+        else:
+            tensor = numpy_helper.from_array(value, name)
+            container.add_initializer(name, tensor.data_type, value.shape, tensor)
+    for node in g.nodes:
+        container.add_node(
+            node.op_type,
+            list(node.inputs),
+            list(node.outputs),
+            op_domain=node.domain,
+            op_version=2 if node.domain == ML_DOMAIN else None,
+            name=scope.get_unique_operator_name(node.op_type),
+            **node.attributes,
+        )

@@ -1,0 +1,195 @@
+"""sklstm.onnx: the exported graph computes what predict and predict_proba do."""
+
+import numpy as np
+import pytest
+from conftest import FAST, mean_sign_task, ragged_task
+from imblearn.pipeline import make_pipeline
+from sklearn.pipeline import make_pipeline as make_sklearn_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklstm import LSTMSequenceClassifier
+from sklstm.augmentation import GaussianNoise
+from sklstm.preprocessing import SequenceScaler, TextSequencer
+from sklstm.resampling import SequenceRandomOverSampler
+
+ort = pytest.importorskip("onnxruntime")
+sklstm_onnx = pytest.importorskip("sklstm.onnx")
+to_onnx, onnx_inputs = sklstm_onnx.to_onnx, sklstm_onnx.onnx_inputs
+
+TINY = dict(FAST, max_epochs=2)
+
+
+def session(model):
+    return ort.InferenceSession(
+        to_onnx(model).SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+
+
+def assert_same(model, X, sess=None):
+    """The graph's label and probabilities equal predict / predict_proba."""
+    sess = sess or session(model)
+    label, proba = sess.run(None, onnx_inputs(model, X))
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-5)
+    return label, proba
+
+
+def ragged_and_fixed(channels=2, seed=0):
+    X, y = ragged_task(n=60, seed=seed, channels=channels)
+    X_fixed, y_fixed = mean_sign_task(n=60, channels=channels, seed=seed)
+    return (X, y), (X_fixed, y_fixed)
+
+
+@pytest.mark.parametrize(
+    ("pooling", "bidirectional", "num_layers"),
+    [
+        ("last", False, 1),
+        ("last", True, 2),
+        ("mean", False, 3),
+        ("mean", True, 1),
+        ("max", False, 2),
+        ("max", True, 3),
+        ("attention", False, 1),
+        ("attention", True, 2),
+    ],
+)
+def test_every_architecture_exports_exactly(pooling, bidirectional, num_layers):
+    params = dict(pooling=pooling, bidirectional=bidirectional, num_layers=num_layers)
+    for X, y in ragged_and_fixed():
+        clf = LSTMSequenceClassifier(**TINY, **params).fit(X, y)
+        assert_same(clf, X)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(conv_layers=2, conv_kernel_size=3, conv_stride=2),
+        dict(conv_layers=1, conv_kernel_size=4, conv_stride=3, pooling="mean"),
+        dict(fcn_width=4),
+        dict(fcn_width=4, conv_layers=1, bidirectional=True, pooling="max"),
+        dict(normalize="sequence"),
+        dict(class_weight="balanced", prior_correction=True),
+        dict(prior_correction={0: 0.9, 1: 0.1}),
+    ],
+    ids=["conv", "conv-even-kernel", "fcn", "fcn-conv", "normalize", "prior", "dict"],
+)
+def test_front_ends_normalisation_and_priors_export_exactly(params):
+    for X, y in ragged_and_fixed():
+        clf = LSTMSequenceClassifier(**TINY, **params).fit(X, y)
+        assert_same(clf, X)
+
+
+def test_a_pipeline_exports_without_its_training_only_steps():
+    (X, y), (X_fixed, y_fixed) = ragged_and_fixed(channels=3)
+    scale = np.array([1.0, 10.0, 100.0])
+    for data, labels in ((X, y), (X_fixed, y_fixed)):
+        data = [x * scale + 5 for x in data]
+        pipe = make_pipeline(
+            SequenceScaler(),
+            SequenceRandomOverSampler(random_state=0),
+            GaussianNoise(),
+            "passthrough",
+            LSTMSequenceClassifier(**TINY),
+        ).fit(data, labels)
+        assert_same(pipe, data)
+
+
+def test_token_ids_map_to_the_vocabulary_inside_the_graph():
+    rng = np.random.default_rng(0)
+    X = [rng.integers(100, 130, size=rng.integers(1, 15)) for _ in range(60)]
+    y = np.array([int(np.any(x > 120)) for x in X])
+    clf = LSTMSequenceClassifier(**TINY, embedding_dim=4).fit(X, y)
+    # Unseen ids (out of vocabulary) in new data, and a fixed-length batch.
+    X_new = [rng.integers(90, 140, size=rng.integers(1, 15)) for _ in range(40)]
+    assert any(np.any((x < 100) | (x >= 130)) for x in X_new)
+    assert_same(clf, X_new)
+    assert_same(clf, np.stack([x[:1] for x in X_new]).repeat(5, axis=1))
+
+
+@pytest.mark.parametrize("labels", [["no", "yes"], [-3, 7], [0.0, 2.0], [False, True]])
+def test_labels_come_out_as_predict_gives_them(labels):
+    X, y = mean_sign_task(n=60)
+    clf = LSTMSequenceClassifier(**TINY).fit(X, np.array(labels)[y])
+    label, _ = assert_same(clf, X)
+    expected = np.asarray(labels).dtype.kind
+    assert label.dtype.kind == ("O" if expected == "U" else expected)  # str objects
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(pooling="last", bidirectional=True), dict(fcn_width=4, conv_layers=1)],
+)
+def test_padding_never_changes_an_output(params):
+    X, y = ragged_task(n=40)
+    clf = LSTMSequenceClassifier(**TINY, pooling="attention").set_params(**params)
+    sess = session(clf.fit(X, y))
+    inputs = onnx_inputs(clf, X)
+    expected = sess.run(None, inputs)
+    rng = np.random.default_rng(0)
+    padded = rng.normal(size=(40, inputs["X"].shape[1] + 7, 2)).astype(np.float32)
+    for i, x in enumerate(X):
+        padded[i, : len(x)] = x  # junk, not zeros, after each sequence's end
+    got = sess.run(None, {"X": padded, "lengths": inputs["lengths"]})
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_allclose(got[1], expected[1], rtol=0, atol=1e-6)
+
+
+def test_a_graph_for_fixed_length_batches_needs_no_lengths():
+    X, y = mean_sign_task(n=40)
+    clf = LSTMSequenceClassifier(**TINY, pooling="max", conv_layers=1).fit(X, y)
+    assert [i.name for i in to_onnx(clf).graph.input] == ["X", "lengths"]
+    proto = to_onnx(clf, lengths=False)
+    assert [i.name for i in proto.graph.input] == ["X"]
+    sess = ort.InferenceSession(proto.SerializeToString())
+    label, proba = sess.run(None, onnx_inputs(clf, X, lengths=False))
+    np.testing.assert_array_equal(label, clf.predict(X))
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-5)
+
+
+def test_what_cannot_be_exported_is_named():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = mean_sign_task(n=40)
+    with pytest.raises(NotFittedError):
+        to_onnx(LSTMSequenceClassifier())
+    with pytest.raises(ValueError, match="LogisticRegression"):
+        to_onnx(LogisticRegression())
+    pipe = make_pipeline(FunctionTransformer(), LSTMSequenceClassifier(**TINY))
+    with pytest.raises(
+        ValueError, match=r"'functiontransformer' \(FunctionTransformer\)"
+    ):
+        to_onnx(pipe.fit(X, y))
+    texts = ["a b", "b c", "c a", "a a"] * 5
+    pipe = make_pipeline(
+        TextSequencer(), LSTMSequenceClassifier(**TINY, embedding_dim=2)
+    )
+    with pytest.raises(ValueError, match="TextSequencer"):
+        to_onnx(pipe.fit(texts, [0, 1, 0, 1] * 5))
+    clf = LSTMSequenceClassifier(**TINY).fit(X, y)
+    clf.classes_ = np.array(["2026-01-01", "2026-01-02"], dtype="datetime64[D]")
+    with pytest.raises(ValueError, match=r"datetime64.*cannot be exported"):
+        to_onnx(clf)
+
+
+@pytest.mark.parametrize("tokens", [False, True])
+def test_skl2onnx_converts_a_scikit_learn_pipeline(tokens):
+    skl2onnx = pytest.importorskip("skl2onnx")
+    X, y = mean_sign_task(n=60, scale=3.0)
+    labels = np.array(["low", "high"])[y]
+    if tokens:
+        X = np.abs(np.round(X[:, :, 0])).astype(np.int64) + 1
+        pipe = make_sklearn_pipeline(LSTMSequenceClassifier(**TINY, embedding_dim=3))
+    else:
+        pipe = make_sklearn_pipeline(
+            SequenceScaler(), LSTMSequenceClassifier(**TINY, pooling="mean")
+        )
+    pipe.fit(X, labels)
+    proto = skl2onnx.to_onnx(pipe, X[:1])
+    sess = ort.InferenceSession(
+        proto.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    assert [o.name for o in sess.get_outputs()] == ["label", "probabilities"]
+    label, proba = sess.run(None, {sess.get_inputs()[0].name: X})
+    np.testing.assert_array_equal(label, pipe.predict(X))
+    np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=1e-5)
