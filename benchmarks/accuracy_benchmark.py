@@ -26,7 +26,7 @@ import torch
 from _common import header, provenance
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed
-from protocol import evaluate, load_published, load_tasks
+from protocol import add_data_arguments, evaluate, load_published, load_tasks
 from tqdm.auto import tqdm
 
 from sklstm import LSTMSequenceClassifier
@@ -75,12 +75,7 @@ def run(name, config, estimator, X, y, train, test, resample):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data",
-        type=Path,
-        help="a folder in load_folder's layout (ucr/<Name>/<Name>_TRAIN.tsv ...); "
-        "default: the datasets bundled with sklstm",
-    )
+    add_data_arguments(parser)
     parser.add_argument("--datasets", nargs="*")
     parser.add_argument("--resamples", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
@@ -90,7 +85,7 @@ def main():
     args = parser.parse_args()
     tasks = {
         k: v
-        for k, v in load_tasks(False, args.data).items()
+        for k, v in load_tasks(False, args.data, args.fetch).items()
         if v.official and (not args.datasets or k in args.datasets)
     }
     published = load_published()

@@ -13,7 +13,7 @@ the test set's frequencies, as ``prior_correction={label: frequency}`` would
 give them when the deployment prior is known (the dict only changes the
 target of Bayes' rule, not the fit).
 
-    python benchmarks/calibration_benchmark.py [--data DIR] \\
+    python benchmarks/calibration_benchmark.py [--data DIR | --fetch NAME ...] \\
         [--datasets Earthquakes MedicalImages Wafer] [--out benchmarks/results]
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 from _common import Report, provenance
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed
-from protocol import evaluate, load_tasks, take
+from protocol import add_data_arguments, evaluate, load_tasks, take
 from sklearn.metrics import log_loss
 
 from sklstm import LSTMSequenceClassifier
@@ -61,7 +61,7 @@ def one_fit(name, X, y, train, test, resample):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, help="a folder in load_folder's layout")
+    add_data_arguments(parser)
     parser.add_argument(
         "--datasets", nargs="*", default=["Earthquakes", "MedicalImages", "Wafer"]
     )
@@ -70,7 +70,9 @@ def main():
     parser.add_argument("--out", type=Path, help="write DIR/calibration.md too")
     args = parser.parse_args()
     tasks = {
-        k: v for k, v in load_tasks(False, args.data).items() if k in args.datasets
+        k: v
+        for k, v in load_tasks(False, args.data, args.fetch).items()
+        if k in args.datasets
     }
     jobs = [
         delayed(one_fit)(name, task.X, task.y, train, test, k)

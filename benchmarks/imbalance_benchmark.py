@@ -19,6 +19,7 @@ time). It writes markdown, CSV and PNG files to ``--out``.
 
     python benchmarks/imbalance_benchmark.py --quick --baseline minirocket
     python benchmarks/imbalance_benchmark.py --baseline minirocket --data DIR
+    python benchmarks/imbalance_benchmark.py --fetch Wafer Strawberry
     python benchmarks/imbalance_benchmark.py --strategies defaults \
         "class_weight='balanced'" "random oversampling" "balanced batches"
 
@@ -29,7 +30,9 @@ strategy named in ``--strategies`` costs about as much again.
 Quick mode uses the datasets that ship inside sklstm (ECG200, Earthquakes);
 the full mode every series set under ``--data DIR`` (a folder in
 ``sklstm.datasets.load_folder``'s layout, e.g. a download of the UCR and UEA
-archives), or the bundled ones (with Wafer) without it. The text set is
+archives), the archive sets named by ``--fetch NAME ...`` (downloaded once
+with ``sklstm.datasets.fetch_ucr``), or the bundled ones (with Wafer)
+without either. The text set is
 ``sms_spam.py``'s.
 """
 
@@ -45,6 +48,7 @@ from _common import header, provenance
 from imblearn.pipeline import Pipeline, make_pipeline
 from joblib import Parallel, delayed
 from protocol import (
+    add_data_arguments,
     evaluate,
     load_published,
     load_tasks,
@@ -411,12 +415,7 @@ def run(name, strategy, estimator, X, y, train, test, resample, keep_history):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="bundled data only")
-    parser.add_argument(
-        "--data",
-        type=Path,
-        help="a folder in load_folder's layout (ucr/<Name>/<Name>_TRAIN.tsv ...); "
-        "default: the datasets bundled with sklstm",
-    )
+    add_data_arguments(parser)
     parser.add_argument("--datasets", nargs="*", help="only these datasets")
     parser.add_argument("--resamples", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
@@ -427,7 +426,7 @@ def main():
     parser.add_argument("--baseline", choices=BASELINES)
     args = parser.parse_args()
     mode = "quick" if args.quick else "full"
-    tasks = load_tasks(args.quick, args.data)
+    tasks = load_tasks(args.quick, args.data, args.fetch)
     if args.datasets:
         tasks = {k: v for k, v in tasks.items() if k in args.datasets}
     published = load_published()

@@ -27,7 +27,13 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import StratifiedKFold
 
-from sklstm.datasets import load_earthquakes, load_ecg200, load_folder, load_wafer
+from sklstm.datasets import (
+    fetch_ucr,
+    load_earthquakes,
+    load_ecg200,
+    load_folder,
+    load_wafer,
+)
 from sklstm.datasets._base import _concat  # the loaders' own TRAIN+TEST pooling
 from sklstm.exceptions import CollapseWarning
 
@@ -128,10 +134,37 @@ class Task(NamedTuple):
         return list(cv.split(np.zeros(len(self.y)), self.y))[:n_resamples]
 
 
-def load_tasks(quick, data):
-    """Series datasets by name: every series set under ``data`` (a folder in
-    :func:`sklstm.datasets.load_folder`'s layout), else the bundled ones
-    (ECG200 and Earthquakes; Wafer too outside ``quick`` mode)."""
+def add_data_arguments(parser):
+    """``--data DIR`` or ``--fetch NAME ...``: where a script's series come from."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--data",
+        type=Path,
+        help="a folder in load_folder's layout (ucr/<Name>/<Name>_TRAIN.tsv ...); "
+        "default: the datasets bundled with sklstm",
+    )
+    source.add_argument(
+        "--fetch",
+        nargs="+",
+        metavar="NAME",
+        help="UCR/UEA archive sets by name, downloaded once by "
+        "sklstm.datasets.fetch_ucr (cached under $SKLSTM_DATA_HOME or "
+        "~/sklstm_data)",
+    )
+
+
+def load_tasks(quick, data, fetch=None):
+    """Series datasets by name: the archive sets named in ``fetch``
+    (:func:`sklstm.datasets.fetch_ucr`), else every series set under ``data``
+    (a folder in :func:`sklstm.datasets.load_folder`'s layout), else the
+    bundled ones (ECG200 and Earthquakes; Wafer too outside ``quick`` mode)."""
+    if fetch:
+        tasks = {}
+        for name in fetch:
+            train = fetch_ucr(name, subset="train", return_X_y=True)
+            test = fetch_ucr(name, subset="test", return_X_y=True)
+            tasks[name] = Task(_concat([train, test])[0], train[1], test[1])
+        return tasks
     if data is not None and not Path(data).is_dir():
         raise SystemExit(f"--data {data}: no such folder.")
     if quick or data is None:

@@ -73,3 +73,16 @@ def test_bundled_tasks_follow_the_official_split(protocol):
     assert ecg.official and len(ecg.y_train) == 100 and len(ecg.y) == 200
     train, test = ecg.splits(2)[1]
     assert len(train) == 100 and len(test) == 100
+
+
+def test_fetched_sets_become_official_tasks(protocol, tmp_path, monkeypatch):
+    # A cached download (fetch_ucr's layout), as --fetch reads it offline.
+    folder = tmp_path / "ucr" / "Toy"
+    folder.mkdir(parents=True)
+    (folder / "Toy_TRAIN.tsv").write_text("1\t0\t1\n2\t1\t0\n1\t0\t2\n")
+    (folder / "Toy_TEST.tsv").write_text("2\t3\t3\n")
+    monkeypatch.setenv("SKLSTM_DATA_HOME", str(tmp_path))
+    task = protocol.load_tasks(False, None, fetch=["Toy"])["Toy"]
+    assert task.official
+    np.testing.assert_array_equal(task.y, [1, 2, 1, 2])
+    assert task.X.shape == (4, 2)

@@ -212,7 +212,7 @@ def load_folder(path, *, subset="all"):
     Any file may be gzipped (``.gz``); a file whose name starts with
     ``README`` in a dataset's folder is its description (for ``.ts`` files
     without one, the file's leading ``#`` comments). Other entries are
-    ignored.
+    ignored, and so are hidden folders (a download in progress).
 
     Parameters
     ----------
@@ -236,7 +236,9 @@ def load_folder(path, *, subset="all"):
         base = top / kind
         if not base.is_dir():
             continue
-        for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        for folder in sorted(
+            p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")
+        ):
             dataset = _folder_dataset(folder, subset)
             if dataset is not None:
                 found[folder.name] = dataset
