@@ -287,7 +287,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of time steps of the fixed-length arrays seen in ``fit``; not set
         after fitting on variable-length sequences.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a 2-D dataframe X. Only defined for dataframes.
     n_channels_ : int
         Features per time step (1 for token ids).

@@ -2,6 +2,8 @@
 
 from sklstm._atomic_fit import KeepFittedState
 
+__all__ = ["CollapseWarning", "FitInterrupted", "TrainingDivergedError"]
+
 
 class CollapseWarning(UserWarning):
     """The fitted model predicts one class for (nearly) every sequence.

@@ -23,6 +23,8 @@ from sklstm import augmentation
 from sklstm._classifier import LSTMSequenceClassifier
 from sklstm._network import LSTMNetwork
 
+__all__ = ["load_model", "save_model"]
+
 FORMAT = "sklstm-lstm-sequence-classifier"
 FORMAT_VERSION = 2
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}

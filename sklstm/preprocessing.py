@@ -13,6 +13,8 @@ from sklstm._atomic_fit import atomic_fit
 from sklstm._compat import Interval
 from sklstm._sequences import FLOAT_DTYPES, validate_sequences
 
+__all__ = ["SequenceScaler", "TextSequencer"]
+
 
 class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Standardise each channel over all time steps of all training sequences.

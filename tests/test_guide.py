@@ -1,4 +1,9 @@
-"""The README's Python examples run as written."""
+"""The Python examples of the README and of the user guide run as written.
+
+The guide's pages continue the README's quick start (its ``X``, ``y`` and
+``quick``), so the blocks run in one namespace: the README's, then each page's
+in the order of the guide's table of contents.
+"""
 
 import os
 import re
@@ -10,14 +15,30 @@ from sklearn.metrics import balanced_accuracy_score
 
 from sklstm.exceptions import CollapseWarning
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+GUIDE = ROOT / "docs" / "user_guide"
+
+
+def guide_pages():
+    """The guide's pages in the order of its toctree."""
+    index = (GUIDE / "index.rst").read_text()
+    toctree = index.split(".. toctree::")[1]
+    names = re.findall(r"^   (\w+)$", toctree, flags=re.M)
+    return [GUIDE / f"{name}.md" for name in names]
+
+
+def python_blocks(path):
+    return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # from Dask's internals
 @pytest.mark.filterwarnings("ignore::FutureWarning")
-def test_readme_examples_run_and_hold(tmp_path, monkeypatch):
+def test_guide_examples_run_and_hold(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples write files
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    pages = guide_pages()
+    assert {p.name for p in pages} == {p.name for p in GUIDE.glob("*.md")}
+    blocks = python_blocks(README) + [b for p in pages for b in python_blocks(p)]
     assert len(blocks) >= 7
     namespace = {}
     exec(blocks[0], namespace)
