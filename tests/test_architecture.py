@@ -25,7 +25,7 @@ FAST = dict(conftest.FAST, max_epochs=4, learning_rate=1e-2)
 )
 def test_levers_keep_padding_out_of_every_output(params):
     X, y = ragged_task(60, max_length=40)
-    clf = LSTMSequenceClassifier(**FAST, **params, batch_size=16).fit(X, y)
+    clf = LSTMSequenceClassifier(**{**FAST, **params}, batch_size=16).fit(X, y)
     together = clf.predict_proba(X)
     alone = np.vstack([clf.predict_proba([x]) for x in X[:15]])
     np.testing.assert_allclose(together[:15], alone, atol=1e-5)
@@ -34,21 +34,25 @@ def test_levers_keep_padding_out_of_every_output(params):
 
 def test_fcn_branch_is_on_by_default_for_real_values_only():
     X, y = ragged_task(60, max_length=40)
-    real = LSTMSequenceClassifier(**FAST).fit(X, y)
+    at_defaults = {k: v for k, v in FAST.items() if k != "fcn_width"}
+    real = LSTMSequenceClassifier(**at_defaults).fit(X, y)
     widths = [block["conv"].out_channels for block in real.module_.fcn.blocks]
     assert widths == [64, 128, 64]
     tokens = [np.arange(1, 2 + i % 5) for i in range(20)]
     labels = np.arange(20) % 2
-    text = LSTMSequenceClassifier(**FAST, embedding_dim=4).fit(tokens, labels)
+    text = LSTMSequenceClassifier(**at_defaults, embedding_dim=4).fit(tokens, labels)
     assert text.module_.fcn is None
-    assert LSTMSequenceClassifier(**FAST, fcn_width=None).fit(X, y).module_.fcn is None
+    assert (
+        LSTMSequenceClassifier(**dict(FAST, fcn_width=None)).fit(X, y).module_.fcn
+        is None
+    )
 
 
 def test_fcn_training_statistics_ignore_padding():
     import torch
 
     X, y = ragged_task(60, max_length=40)
-    clf = LSTMSequenceClassifier(**FAST, fcn_width=4).fit(X, y)
+    clf = LSTMSequenceClassifier(**dict(FAST, fcn_width=4)).fit(X, y)
     rows = X[:8]
     lengths = torch.tensor([len(x) for x in rows])
     x = torch.zeros(8, int(lengths.max()), 2)
@@ -82,8 +86,8 @@ def test_fcn_branch_learns_local_shapes():
     where = rng.randint(5, 50, size=200)
     for i in np.flatnonzero(y):
         X[i, where[i] : where[i] + 5, 0] += np.array([0, 2, 4, 2, 0])
-    plain = LSTMSequenceClassifier(**FAST, fcn_width=None).fit(X[:150], y[:150])
-    fcn = LSTMSequenceClassifier(**FAST, fcn_width=16).fit(X[:150], y[:150])
+    plain = LSTMSequenceClassifier(**dict(FAST, fcn_width=None)).fit(X[:150], y[:150])
+    fcn = LSTMSequenceClassifier(**dict(FAST, fcn_width=16)).fit(X[:150], y[:150])
     assert fcn.score(X[150:], y[150:]) > max(0.9, plain.score(X[150:], y[150:]))
 
 
@@ -110,9 +114,9 @@ def test_per_sequence_normalization_equals_normalizing_by_hand():
     by_hand = ((X - mean) / np.where(std > 0, std, 1)).astype(np.float32)
     # Without the FCN branch: its batch statistics amplify float32 rounding
     # differences between the two inputs over training.
-    a = LSTMSequenceClassifier(**FAST, fcn_width=None, normalize="sequence")
+    a = LSTMSequenceClassifier(**dict(FAST, fcn_width=None), normalize="sequence")
     a.fit(X, y)
-    b = LSTMSequenceClassifier(**FAST, fcn_width=None).fit(by_hand, y)
+    b = LSTMSequenceClassifier(**dict(FAST, fcn_width=None)).fit(by_hand, y)
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(by_hand), atol=1e-5)
     ragged_X = [x[: 5 + i % 10] for i, x in enumerate(X)]
     r = LSTMSequenceClassifier(**FAST, normalize="sequence").fit(ragged_X, y)

@@ -56,7 +56,7 @@ def ragged_and_fixed(channels=2, seed=0):
 def test_every_architecture_exports_exactly(pooling, bidirectional, num_layers):
     params = dict(pooling=pooling, bidirectional=bidirectional, num_layers=num_layers)
     for X, y in ragged_and_fixed():
-        clf = LSTMSequenceClassifier(**TINY, **params).fit(X, y)
+        clf = LSTMSequenceClassifier(**{**TINY, **params}).fit(X, y)
         assert_same(clf, X)
 
 
@@ -75,7 +75,7 @@ def test_every_architecture_exports_exactly(pooling, bidirectional, num_layers):
 )
 def test_front_ends_normalisation_and_priors_export_exactly(params):
     for X, y in ragged_and_fixed():
-        clf = LSTMSequenceClassifier(**TINY, **params).fit(X, y)
+        clf = LSTMSequenceClassifier(**{**TINY, **params}).fit(X, y)
         assert_same(clf, X)
 
 
