@@ -107,10 +107,15 @@ def fitted_prior(proba, y, start, *, tol=1e-3, max_iter=200):
     return prior
 
 
+def prior_ratio(effective, target):
+    """What Bayes' rule multiplies each class's probability by to move it from
+    the ``effective`` prior to the ``target`` one: ``target / effective``; 1
+    for a class without training rows (effective prior 0)."""
+    return np.divide(target, effective, out=np.ones_like(target), where=effective > 0)
+
+
 def correct(proba, effective, target):
     """Move probabilities from the ``effective`` prior to the ``target`` one:
-    ``proba * target / effective``, renormalised per row; a class without
-    training rows (effective prior 0) is left unscaled."""
-    ratio = np.divide(target, effective, out=np.ones_like(target), where=effective > 0)
-    corrected = proba * ratio
+    ``proba * prior_ratio(effective, target)``, renormalised per row."""
+    corrected = proba * prior_ratio(effective, target)
     return corrected / corrected.sum(axis=1, keepdims=True)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from onnx import helper
 
+from sklstm._priors import prior_ratio
 from sklstm.onnx._builder import ML_DOMAIN
 
 FLOAT = np.float32
@@ -60,12 +61,7 @@ def classifier(g, clf, x, lengths, *, label, probabilities):
     logits = _linear(g, network.head, summary)
     proba = g.op("Softmax", logits, axis=1)
     if getattr(clf, "target_prior_", None) is not None:
-        ratio = np.divide(
-            clf.target_prior_,
-            clf.effective_prior_,
-            out=np.ones_like(clf.target_prior_),
-            where=clf.effective_prior_ > 0,
-        )
+        ratio = prior_ratio(clf.effective_prior_, clf.target_prior_)
         proba = g.op("Mul", proba, g.const(ratio[None, :], FLOAT, "prior_ratio"))
         g.op("Div", proba, g.sum(proba, 1, keepdims=1), out=probabilities)
     else:
