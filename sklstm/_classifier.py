@@ -46,6 +46,13 @@ from sklstm.exceptions import FitInterrupted
 
 # Filters of the FCN branch's first block with fcn_width='auto' (real values).
 FCN_WIDTH = 64
+# What 'auto' means, by kind of input: (real values, token ids). Measured in
+# benchmarks/results/tokens.md and benchmarks/results/defaults_search.md.
+AUTO = {
+    "bidirectional": (False, True),
+    "pooling": ("last", "max"),
+    "learning_rate": (3e-3, 1e-2),
+}
 
 
 @dataclass(frozen=True)
@@ -94,17 +101,20 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Units in each LSTM layer (and direction).
     num_layers : int, default=1
         Stacked LSTM layers.
-    bidirectional : bool, default=False
-        Also read each sequence backwards.
+    bidirectional : bool or 'auto', default='auto'
+        Also read each sequence backwards. ``'auto'``: True for token ids
+        (``embedding_dim``), where a keyword anywhere must reach the summary,
+        False for real values.
     dropout : float, default=0.0
         Dropout probability between LSTM layers and before the linear head.
-    pooling : {'last', 'mean', 'max', 'attention'}, default='last'
-        The summary fed to the head. ``'last'``: the forward direction's state at
-        each sequence's true last step and, if bidirectional, the backward
-        direction's state at its first step. ``'mean'``/``'max'``: pooled LSTM
-        outputs over each sequence's real steps only. ``'attention'``: outputs
-        weighted by learned scores, softmax over real steps. Padding never
-        enters.
+    pooling : {'auto', 'last', 'mean', 'max', 'attention'}, default='auto'
+        The summary fed to the head. ``'auto'``: ``'max'`` for token ids
+        (``embedding_dim``), ``'last'`` for real values. ``'last'``: the
+        forward direction's state at each sequence's true last step and, if
+        bidirectional, the backward direction's state at its first step.
+        ``'mean'``/``'max'``: pooled LSTM outputs over each sequence's real
+        steps only. ``'attention'``: outputs weighted by learned scores,
+        softmax over real steps. Padding never enters.
     conv_layers : int, default=0
         Strided 1-D convolutions (+ ReLU) before the LSTM: each learns local
         shapes and divides the length by ``conv_stride``, so long series reach
@@ -148,8 +158,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Sequences per gradient step; prediction uses batches of the same size.
         Small batches give small training sets many steps per epoch (the
         choice of the FCN and ResNet baselines of Wang et al. 2017).
-    learning_rate : float, default=3e-3
+    learning_rate : float or 'auto', default='auto'
         Step size of the optimizer (the peak of a schedule), in (0, 1000].
+        ``'auto'``: 1e-2 for token ids (``embedding_dim``: each embedding row
+        learns only from the batches its token is in, and at 3e-3 the network
+        memorises the training documents rather than the words that matter),
+        3e-3 for real values.
     lr_schedule : {'constant', 'cosine', 'onecycle'}, default='onecycle'
         Learning rate over the batches of one ``fit``: ``'cosine'`` rises
         linearly for ``warmup_fraction`` of the steps, then follows a cosine to
@@ -382,9 +396,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
-        "bidirectional": ["boolean"],
+        "bidirectional": ["boolean", StrOptions({"auto"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [StrOptions({"last", "mean", "max", "attention"})],
+        "pooling": [StrOptions({"auto", "last", "mean", "max", "attention"})],
         "conv_layers": [Interval(Integral, 0, None, closed="left")],
         "conv_channels": [Interval(Integral, 1, None, closed="left")],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
@@ -399,7 +413,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "max_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, 1e3, closed="right")],
+        "learning_rate": [Interval(Real, 0, 1e3, closed="right"), StrOptions({"auto"})],
         "lr_schedule": [StrOptions({"constant", "cosine", "onecycle"})],
         "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
@@ -433,9 +447,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         *,
         hidden_size=32,
         num_layers=1,
-        bidirectional=False,
+        bidirectional="auto",
         dropout=0.0,
-        pooling="last",
+        pooling="auto",
         conv_layers=0,
         conv_channels=32,
         conv_kernel_size=5,
@@ -446,7 +460,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         max_epochs=None,
         max_steps=1000,
         batch_size=16,
-        learning_rate=3e-3,
+        learning_rate="auto",
         lr_schedule="onecycle",
         warmup_fraction=0.1,
         optimizer="adam",
@@ -775,7 +789,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         """The network, optimizer and schedule (over ``total_steps`` batches)
         of this fit, in a Trainer."""
         settings = dict(
-            lr=self.learning_rate,
+            lr=self._resolved("learning_rate"),
             weight_decay=self.weight_decay,
             momentum=self.momentum,
         )
@@ -819,7 +833,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             augmenter=data.augmenter,
             l1=self.l1,
             clip_grad_norm=self.clip_grad_norm,
-            learning_rate=self.learning_rate,
+            learning_rate=self._resolved("learning_rate"),
         )
 
     def _train(self, data, trainer, n_epochs):
@@ -963,6 +977,14 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         return train_rows, valid_rows
 
+    def _resolved(self, name):
+        """The value of parameter ``name``, with ``'auto'`` resolved for the
+        kind of input (token ids with ``embedding_dim``, else real values)."""
+        value = getattr(self, name)
+        if isinstance(value, str) and value == "auto":
+            return AUTO[name][self.embedding_dim is not None]
+        return value
+
     def _build_module(self, n_classes, n_channels, vocabulary):
         # Parameters may be numpy scalars (GridSearchCV over an array passes
         # np.int64); torch's layers take Python ints, and the network's config
@@ -977,9 +999,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             n_classes=n_classes,
             hidden_size=int(self.hidden_size),
             num_layers=int(self.num_layers),
-            bidirectional=bool(self.bidirectional),
+            bidirectional=bool(self._resolved("bidirectional")),
             dropout=float(self.dropout),
-            pooling=str(self.pooling),
+            pooling=str(self._resolved("pooling")),
             n_embeddings=None if vocabulary is None else len(vocabulary) + 2,
             embedding_dim=embedding_dim,
             conv_layers=int(self.conv_layers),

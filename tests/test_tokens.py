@@ -148,3 +148,33 @@ def test_text_pipeline_cross_validates_and_searches():
         "spam",
         "ham",
     ]
+
+
+@pytest.mark.parametrize("tokens", [True, False])
+def test_auto_defaults_follow_the_kind_of_input(tokens):
+    X, y = token_task() if tokens else conftest.mean_sign_task()
+    params = dict(hidden_size=4, max_epochs=1, lr_schedule="constant", random_state=0)
+    if tokens:
+        params["embedding_dim"] = 4
+    clf = LSTMSequenceClassifier(**params).fit(X, y)
+    assert clf.get_params()["pooling"] == "auto"
+    assert clf.module_.pooling == ("max" if tokens else "last")
+    assert clf.module_.layers[0].bidirectional is tokens
+    assert clf.history_[0]["learning_rate"] == (1e-2 if tokens else 3e-3)
+
+
+def test_auto_defaults_give_way_to_given_values():
+    X, y = token_task()
+    clf = LSTMSequenceClassifier(
+        embedding_dim=4,
+        hidden_size=4,
+        max_epochs=1,
+        lr_schedule="constant",
+        bidirectional=False,
+        pooling="attention",
+        learning_rate=5e-3,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.module_.pooling == "attention"
+    assert not clf.module_.layers[0].bidirectional
+    assert clf.history_[0]["learning_rate"] == 5e-3
