@@ -5,8 +5,9 @@ Text: a keyword anywhere in a message
 :class:`~sklstm.preprocessing.TextSequencer` turns documents into token-id
 sequences for ``LSTMSequenceClassifier(embedding_dim=...)``. In this small
 corpus 15% of the messages are spam, marked by one spam word anywhere among
-4-12 ordinary words: a bidirectional LSTM pooled over every step finds it
-wherever it stands.
+4-12 ordinary words. For token ids the classifier's defaults read each
+message both ways and pool over every step, so the word counts wherever it
+stands.
 """
 
 import matplotlib.pyplot as plt
@@ -40,8 +41,6 @@ model = make_pipeline(
     LSTMSequenceClassifier(
         embedding_dim=8,
         hidden_size=16,
-        bidirectional=True,
-        pooling="max",
         class_weight="balanced",
         max_steps=800,
         random_state=0,
