@@ -91,7 +91,7 @@ def fitted_prior(proba, y, start, *, tol=1e-3, max_iter=200):
     agree within ``tol`` (a fixed point, as in Saerens et al. 2002, with
     the frequencies known). A network that fits its training rows exactly
     already matches at ``start`` and keeps it. Classes without rows in ``y``
-    keep a prior of 0 (:func:`correct` leaves them unscaled).
+    keep a prior of 0 (see :func:`prior_ratio`).
     """
     frequency = np.bincount(y, minlength=proba.shape[1]) / len(y)
     present = frequency > 0
@@ -109,9 +109,11 @@ def fitted_prior(proba, y, start, *, tol=1e-3, max_iter=200):
 
 def prior_ratio(effective, target):
     """What Bayes' rule multiplies each class's probability by to move it from
-    the ``effective`` prior to the ``target`` one: ``target / effective``; 1
-    for a class without training rows (effective prior 0)."""
-    return np.divide(target, effective, out=np.ones_like(target), where=effective > 0)
+    the ``effective`` prior to the ``target`` one: ``target / effective``. A
+    class without training rows (effective prior 0) gets 0 where the target
+    gives it no mass either, else 1 (its probability is left as it is)."""
+    absent = np.where(target > 0, 1.0, 0.0)
+    return np.divide(target, effective, out=absent, where=effective > 0)
 
 
 def correct(proba, effective, target):

@@ -143,3 +143,12 @@ def test_classes_without_rows_keep_a_zero_prior():
     prior = fitted_prior(proba, y, np.array([0.5, 0.5, 0.0]))
     assert prior[2] == 0
     np.testing.assert_allclose(prior[:2], 0.5, atol=0.05)
+
+
+def test_a_declared_class_without_rows_gets_no_probability():
+    X, y = rare_shift_task(**TASK)
+    clf = LSTMSequenceClassifier(**FAST, class_weight="balanced", prior_correction=True)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    proba = clf.predict_proba(X)
+    assert clf.target_prior_[2] == 0 and np.all(proba[:, 2] == 0)
+    np.testing.assert_allclose(proba.mean(axis=0), clf.target_prior_, atol=1e-3)
