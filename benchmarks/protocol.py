@@ -13,6 +13,7 @@ like with ``published_balanced_accuracy.csv``.
 import csv
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -153,18 +154,21 @@ def add_data_arguments(parser):
     )
 
 
+def official_task(load):
+    """The :class:`Task` of a loader of the official TRAIN and TEST files
+    (``load(subset=..., return_X_y=True)``)."""
+    train = load(subset="train", return_X_y=True)
+    test = load(subset="test", return_X_y=True)
+    return Task(_concat([train, test])[0], train[1], test[1])
+
+
 def load_tasks(quick, data, fetch=None):
     """Series datasets by name: the archive sets named in ``fetch``
     (:func:`sklstm.datasets.fetch_ucr`), else every series set under ``data``
     (a folder in :func:`sklstm.datasets.load_folder`'s layout), else the
     bundled ones (ECG200 and Earthquakes; Wafer too outside ``quick`` mode)."""
     if fetch:
-        tasks = {}
-        for name in fetch:
-            train = fetch_ucr(name, subset="train", return_X_y=True)
-            test = fetch_ucr(name, subset="test", return_X_y=True)
-            tasks[name] = Task(_concat([train, test])[0], train[1], test[1])
-        return tasks
+        return {name: official_task(partial(fetch_ucr, name)) for name in fetch}
     if data is not None and not Path(data).is_dir():
         raise SystemExit(f"--data {data}: no such folder.")
     if quick or data is None:
@@ -172,11 +176,7 @@ def load_tasks(quick, data, fetch=None):
             "ECG200": load_ecg200,
             "Earthquakes": load_earthquakes,
         }
-        tasks = {}
-        for name, load in found.items():
-            train = load(subset="train", return_X_y=True)
-            test = load(subset="test", return_X_y=True)
-            tasks[name] = Task(_concat([train, test])[0], train[1], test[1])
+        tasks = {name: official_task(load) for name, load in found.items()}
         if not quick:
             X, y = load_wafer(return_X_y=True)
             tasks["Wafer"] = Task(X, y, None)

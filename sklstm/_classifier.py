@@ -40,7 +40,7 @@ from sklstm._sequences import (
     validate_sequences,
     validate_tokens,
 )
-from sklstm._training import LabelledSequences, Trainer, predict_logits, run_epochs
+from sklstm._training import LabelledSequences, Trainer, predict_proba, run_epochs
 from sklstm._warnings import warn
 from sklstm.exceptions import FitInterrupted
 
@@ -606,10 +606,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         sequences, _, _ = self._validate_X(X, reset=False)
         with torch_threads(self.n_threads):
-            logits = predict_logits(
-                self.module_, sequences, self.batch_size, self.device_
-            )
-        return torch.softmax(logits.double(), dim=1).numpy()
+            return predict_proba(self.module_, sequences, self.batch_size, self.device_)
 
     def predict(self, X):
         """Most probable class of each sequence.
@@ -692,10 +689,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             kept, history, interrupted = self._train(data, trainer, n_epochs)
             prior = data.effective_prior
             if data.target_prior is not None:
-                logits = predict_logits(
+                proba = predict_proba(
                     trainer.module, data.sequences, self.batch_size, device
                 )
-                proba = torch.softmax(logits.double(), dim=1).numpy()
                 prior = fitted_prior(proba, data.train.y, prior)
 
         history = data.history + history

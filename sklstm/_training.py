@@ -156,6 +156,13 @@ def predict_logits(module, sequences, batch_size, device, indices=None):
     return result
 
 
+def predict_proba(module, sequences, batch_size, device):
+    """Class probabilities (softmax of :func:`predict_logits`, in float64),
+    as a NumPy array."""
+    logits = predict_logits(module, sequences, batch_size, device)
+    return torch.softmax(logits.double(), dim=1).numpy()
+
+
 def _confusion(y, predicted, n_classes):
     """Confusion counts (true x predicted) as a flat bincount, on y's device."""
     return torch.bincount(y * n_classes + predicted, minlength=n_classes * n_classes)

@@ -66,7 +66,7 @@ class Archive(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, *args):
-        pass
+        """Keep the server's request log out of the test output."""
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._classifier import LSTMSequenceClassifier
-from sklstm._sequences import is_ragged
+from sklstm._sequences import is_ragged, pad
 from sklstm.augmentation._base import BaseAugmenter
 from sklstm.onnx import _graph
 from sklstm.onnx._builder import ML_DOMAIN, GraphBuilder
@@ -169,11 +169,8 @@ def onnx_inputs(model, X, *, lengths=True):
     tokens = getattr(clf, "embedding_dim", None) is not None
     dtype = np.int64 if tokens else np.float32
     if is_ragged(X):
-        rows = [np.asarray(x, dtype=dtype) for x in X]
-        steps = np.array([len(x) for x in rows], dtype=np.int64)
-        padded = np.zeros((len(rows), steps.max(), *rows[0].shape[1:]), dtype=dtype)
-        for i, x in enumerate(rows):
-            padded[i, : len(x)] = x
+        sequences = pad([np.asarray(x, dtype=dtype).reshape(len(x), -1) for x in X])
+        padded, steps = sequences.values, sequences.lengths
     else:
         padded = np.asarray(X, dtype=dtype)
         steps = np.full(len(padded), padded.shape[1], dtype=np.int64)
