@@ -146,6 +146,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         vocabulary is the set of ids seen in ``fit`` (``vocabulary_``), and ids
         not seen there share one out-of-vocabulary embedding (zeros) at
         prediction. ``None``: X holds real-valued features.
+    position_embedding : bool or 'auto', default='auto'
+        Add a learned embedding of each step's position (counted from a
+        sequence's first token) to the token embeddings, so that the network
+        knows *where* a token is: in fixed-length windows (a DNA window
+        centred on a site, fixed-format codes) the same token means different
+        things at different positions, and an LSTM cannot count to a position
+        reliably. The table has one row per step of the longest training
+        sequence; later steps share its last row. ``'auto'``: True for token
+        ids (``embedding_dim``) when every training sequence of the fit that
+        builds the network has the same length, False for variable-length
+        token sequences (text, where a word means the same wherever it
+        stands) and for real values. True needs ``embedding_dim``.
     max_epochs : int or None, default=None
         Passes over the training data in one ``fit`` (fewer with early
         stopping). ``None``: as many whole epochs as ``max_steps`` needs.
@@ -410,6 +422,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         ],
         "normalize": [StrOptions({"sequence"}), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "position_embedding": ["boolean", StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "max_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -457,6 +470,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         fcn_width="auto",
         normalize=None,
         embedding_dim=None,
+        position_embedding="auto",
         max_epochs=None,
         max_steps=1000,
         batch_size=16,
@@ -500,6 +514,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.fcn_width = fcn_width
         self.normalize = normalize
         self.embedding_dim = embedding_dim
+        self.position_embedding = position_embedding
         self.max_epochs = max_epochs
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -800,7 +815,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         else:
             with seeded_torch(seed, device):
                 module = self._build_module(
-                    len(data.classes), data.sequences.n_channels, data.vocabulary
+                    len(data.classes), data.sequences, data.vocabulary
                 ).to(device)
             optimizer = make_optimizer(module, self.optimizer, **settings)
         y_train = data.train.y[data.train.indices]
@@ -873,6 +888,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         rows), ``y``, and the vocabulary (new on ``reset``; None for real
         values)."""
         if self.embedding_dim is None:
+            if not isinstance(self.position_embedding, str) and self.position_embedding:
+                raise ValueError(
+                    "position_embedding=True embeds the positions of token ids; "
+                    "it needs embedding_dim."
+                )
             sequences, y = validate_sequences(self, X, y, reset=reset)
             if self.normalize == "sequence":
                 sequences = normalize_each(sequences)
@@ -981,7 +1001,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             return AUTO[name][self.embedding_dim is not None]
         return value
 
-    def _build_module(self, n_classes, n_channels, vocabulary):
+    def _build_module(self, n_classes, sequences, vocabulary):
         # Parameters may be numpy scalars (GridSearchCV over an array passes
         # np.int64); torch's layers take Python ints, and the network's config
         # (saved by sklstm.persistence) holds plain values.
@@ -990,8 +1010,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             width = FCN_WIDTH if self.embedding_dim is None else None
         width = None if width is None else int(width)
         embedding_dim = None if self.embedding_dim is None else int(self.embedding_dim)
+        positions = self.position_embedding
+        if isinstance(positions, str):  # 'auto'
+            positions = embedding_dim is not None and sequences.equal_length
         return LSTMNetwork(
-            n_channels=n_channels,
+            n_channels=sequences.n_channels,
             n_classes=n_classes,
             hidden_size=int(self.hidden_size),
             num_layers=int(self.num_layers),
@@ -1000,6 +1023,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             pooling=str(self._resolved("pooling")),
             n_embeddings=None if vocabulary is None else len(vocabulary) + 2,
             embedding_dim=embedding_dim,
+            n_positions=int(sequences.values.shape[1]) if positions else None,
             conv_layers=int(self.conv_layers),
             conv_channels=int(self.conv_channels),
             conv_kernel_size=int(self.conv_kernel_size),

@@ -152,6 +152,9 @@ class LSTMNetwork(nn.Module):
     embedding_dim : int or None
         Width of the embeddings; the LSTM then reads them instead of
         ``n_channels`` features.
+    n_positions : int or None
+        Rows of a learned position embedding added to the token embeddings
+        (step ``t`` reads row ``min(t, n_positions - 1)``); ``None``: none.
     conv_layers, conv_channels, conv_kernel_size, conv_stride : int
         The convolutional front end (``conv_layers=0``: none).
     fcn_widths : sequence of 3 ints or None
@@ -176,6 +179,7 @@ class LSTMNetwork(nn.Module):
         pooling,
         n_embeddings=None,
         embedding_dim=None,
+        n_positions=None,
         conv_layers=0,
         conv_channels=32,
         conv_kernel_size=5,
@@ -199,6 +203,11 @@ class LSTMNetwork(nn.Module):
             with torch.no_grad():
                 self.embedding.weight[-1].zero_()  # unknown tokens read as zeros
             n_channels = embedding_dim
+        self.positions = None
+        if n_positions is not None:
+            self.positions = nn.Embedding(n_positions, embedding_dim)
+            # Small next to the token embeddings (N(0, 1)) at the start.
+            nn.init.normal_(self.positions.weight, std=0.1)
         self.fcn = None if fcn_widths is None else FCNBranch(n_channels, fcn_widths)
         self.frontend = None
         lstm_inputs = n_channels
@@ -242,6 +251,9 @@ class LSTMNetwork(nn.Module):
         """
         if self.embedding is not None:
             x = self.embedding(x[:, :, 0])
+        if self.positions is not None:
+            steps = torch.arange(x.shape[1], device=x.device)
+            x = x + self.positions(steps.clamp(max=self.positions.num_embeddings - 1))
         branch = None if self.fcn is None else self.fcn(x, lengths)
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)

@@ -26,7 +26,7 @@ from sklstm._network import LSTMNetwork
 __all__ = ["load_model", "save_model"]
 
 FORMAT = "sklstm-lstm-sequence-classifier"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}
 # Keys that mark an encoded value; a dict with any of them as a key is stored
 # as pairs, so labels such as "__ndarray__" round-trip.
@@ -107,6 +107,7 @@ _ARCHITECTURE = {
     "pooling": lambda v: v in ("last", "mean", "max", "attention"),
     "n_embeddings": lambda v: v is None or _is_int(v, 3),
     "embedding_dim": lambda v: v is None or _is_int(v, 1),
+    "n_positions": lambda v: v is None or _is_int(v, 1),
     "conv_layers": lambda v: _is_int(v, 0),
     "conv_channels": lambda v: _is_int(v, 1),
     "conv_kernel_size": lambda v: _is_int(v, 1),
@@ -373,6 +374,11 @@ def _rebuild(document, weights):
     for name, check in _ARCHITECTURE.items():
         if not check(architecture[name]):
             raise ValueError(f"architecture {name} = {architecture[name]!r}.")
+    if architecture["n_embeddings"] is None and (
+        architecture["embedding_dim"] is not None
+        or architecture["n_positions"] is not None
+    ):
+        raise ValueError("the architecture embeds tokens without a vocabulary.")
     n_classes = len(attributes["classes_"])
     if architecture["n_classes"] != n_classes:
         raise ValueError("the network's outputs do not match classes_.")

@@ -106,6 +106,17 @@ def test_token_ids_map_to_the_vocabulary_inside_the_graph():
     assert_same(clf, np.stack([x[:1] for x in X_new]).repeat(5, axis=1))
 
 
+def test_position_embedding_inside_the_graph():
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 6, size=(60, 8))
+    y = (X[:, 2] == 5).astype(int)
+    clf = LSTMSequenceClassifier(**TINY, embedding_dim=4).fit(X, y)
+    assert clf.module_.positions is not None
+    assert_same(clf, X)
+    # Shorter and longer sequences (past the table: its last row).
+    assert_same(clf, [rng.integers(1, 6, size=rng.integers(1, 14)) for _ in range(30)])
+
+
 @pytest.mark.parametrize("labels", [["no", "yes"], [-3, 7], [0.0, 2.0], [False, True]])
 def test_labels_come_out_as_predict_gives_them(labels):
     X, y = mean_sign_task(n=60)

@@ -47,11 +47,16 @@ def test_save_and_load_round_trip(tmp_path):
     assert restored.n_epochs_ == clf.n_epochs_ + 1
 
 
-def test_save_and_load_token_model(tmp_path):
+@pytest.mark.parametrize("fixed_length", [False, True])
+def test_save_and_load_token_model(tmp_path, fixed_length):
     rng = np.random.RandomState(0)
-    X = [rng.randint(1, 20, size=rng.randint(2, 9)) for _ in range(60)]
+    X = [
+        rng.randint(1, 20, size=6 if fixed_length else rng.randint(2, 9))
+        for _ in range(60)
+    ]
     y = np.array([int(7 in x) for x in X])
     clf = LSTMSequenceClassifier(**FAST, embedding_dim=4).fit(X, y)
+    assert (clf.module_.positions is not None) is fixed_length
     save_model(clf, tmp_path / "tokens.sklstm")
     restored = load_model(tmp_path / "tokens.sklstm")
     np.testing.assert_array_equal(restored.vocabulary_, clf.vocabulary_)
@@ -65,7 +70,7 @@ def test_load_rejects_foreign_and_future_files(tmp_path):
     path = tmp_path / "model.sklstm"
     save_model(clf, path)
     rewrite(path, tmp_path / "future.sklstm", lambda d: d.update(format_version=99))
-    with pytest.raises(ValueError, match=r"format version 99.*reads version 2"):
+    with pytest.raises(ValueError, match=r"format version 99.*reads version 3"):
         load_model(tmp_path / "future.sklstm")
     (tmp_path / "junk.sklstm").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not an sklstm model file"):

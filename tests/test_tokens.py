@@ -4,6 +4,7 @@ import conftest
 import numpy as np
 import pytest
 from imblearn.pipeline import make_pipeline
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 
 from sklstm import LSTMSequenceClassifier
@@ -178,3 +179,46 @@ def test_auto_defaults_give_way_to_given_values():
     assert clf.module_.pooling == "attention"
     assert not clf.module_.layers[0].bidirectional
     assert clf.history_[0]["learning_rate"] == 5e-3
+
+
+def position_task(n=200, steps=10, seed=0):
+    """Fixed-length windows of tokens 1-3 holding one token 4: class 1 when
+    it stands at step 3, class 0 when elsewhere. Where a token stands, not
+    whether, decides."""
+    rng = np.random.RandomState(seed)
+    X = rng.randint(1, 4, size=(n, steps))
+    y = (rng.rand(n) < 0.5).astype(int)
+    elsewhere = rng.choice([step for step in range(steps) if step != 3], size=n)
+    X[np.arange(n), np.where(y == 1, 3, elsewhere)] = 4
+    return X, y
+
+
+def test_position_embedding_finds_where_a_token_stands():
+    X, y = position_task()
+    X_test, y_test = position_task(seed=1)
+    auto = LSTMSequenceClassifier(**FAST).fit(X, y)
+    assert auto.module_.positions.num_embeddings == 10
+    without = LSTMSequenceClassifier(**FAST, position_embedding=False).fit(X, y)
+    assert without.module_.positions is None
+    with_positions = balanced_accuracy_score(y_test, auto.predict(X_test))
+    assert with_positions > 0.95
+    assert with_positions > balanced_accuracy_score(y_test, without.predict(X_test))
+
+
+def test_position_embedding_auto_needs_fixed_length_tokens():
+    X, y = token_task()  # lengths 2 to 9
+    assert LSTMSequenceClassifier(**FAST).fit(X, y).module_.positions is None
+    padded = LSTMSequenceClassifier(**FAST).fit(pad(X, 12), y)
+    assert padded.module_.positions is None  # padding is not length
+    forced = LSTMSequenceClassifier(**FAST, position_embedding=True).fit(X, y)
+    assert forced.module_.positions.num_embeddings == 9
+    longer = [np.tile(x, 4) for x in X[:5]]  # past the table: its last row
+    assert forced.predict_proba(longer).shape == (5, 2)
+
+    X_real, y_real = conftest.mean_sign_task()
+    real = LSTMSequenceClassifier(**conftest.FAST).fit(X_real, y_real)
+    assert real.module_.positions is None
+    with pytest.raises(ValueError, match=r"position_embedding=True .*embedding_dim"):
+        LSTMSequenceClassifier(**conftest.FAST, position_embedding=True).fit(
+            X_real, y_real
+        )

@@ -50,6 +50,8 @@ def classifier(g, clf, x, lengths, *, label, probabilities):
     network = clf.module_
     if clf.embedding_dim is not None:
         x = _embed(g, network.embedding, clf.vocabulary_, x, lengths)
+        if network.positions is not None:
+            x = _add_positions(g, network.positions, x)
     elif clf.normalize == "sequence":
         x = _normalize_each(g, x, lengths)
     branch = None if network.fcn is None else _fcn(g, network.fcn, x, lengths)
@@ -130,6 +132,18 @@ def _embed(g, embedding, vocabulary, ids, lengths):
     rows = g.op("Where", real, rows, g.const(0, INT64, "padding"))
     table = g.const(_weights(embedding.weight), FLOAT, "embedding")
     return g.op("Gather", table, rows, axis=0)
+
+
+def _add_positions(g, positions, x):
+    """The position embedding: step ``t`` adds row ``min(t, rows - 1)``."""
+    steps = g.op("Squeeze", g.dim(x, 1))
+    rows = g.op(
+        "Min",
+        g.op("Range", g.const(0, INT64, "zero"), steps, g.const(1, INT64, "one")),
+        g.const(positions.num_embeddings - 1, INT64, "last_position"),
+    )
+    table = g.const(_weights(positions.weight), FLOAT, "positions")
+    return g.op("Add", x, g.op("Gather", table, rows, axis=0))
 
 
 def _channels_first(g, x, lengths):
