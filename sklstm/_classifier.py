@@ -46,6 +46,9 @@ from sklstm.exceptions import FitInterrupted
 
 # Filters of the FCN branch's first block with fcn_width='auto' (real values).
 FCN_WIDTH = 64
+# Widest embedding of embedding_dim='auto' (measured in
+# benchmarks/results/tokens.md).
+EMBEDDING_DIM = 16
 # What 'auto' means, by kind of input: (real values, token ids). Measured in
 # benchmarks/results/tokens.md and benchmarks/results/defaults_search.md.
 AUTO = {
@@ -139,13 +142,17 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         ``'sequence'``: z-normalise each sequence, per channel over its real
         steps (as the UCR archive prepares its series), in ``fit`` and
         prediction alike; a constant channel becomes zeros. Copies X.
-    embedding_dim : int or None, default=None
+    embedding_dim : int, 'auto' or None, default=None
         Read token sequences: X holds integer token ids >= 1, as a list of 1-D
         arrays or a 2-D array padded with 0 (pre- or post-padding; zeros are
         dropped). Each id is embedded in ``embedding_dim`` dimensions; the
         vocabulary is the set of ids seen in ``fit`` (``vocabulary_``), and ids
         not seen there share one out-of-vocabulary embedding (zeros) at
-        prediction. ``None``: X holds real-valued features.
+        prediction. ``'auto'``: 16 dimensions, or as many as the vocabulary has
+        tokens when it has fewer (a wider embedding of a few tokens adds
+        nothing); wider embeddings fitted worse on text of thousands of
+        distinct words (see the text guide). ``None``: X holds real-valued
+        features.
     position_embedding : bool or 'auto', default='auto'
         Add a learned embedding of each step's position (counted from a
         sequence's first token) to the token embeddings, so that the network
@@ -421,7 +428,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             None,
         ],
         "normalize": [StrOptions({"sequence"}), None],
-        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "embedding_dim": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
         "position_embedding": ["boolean", StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "max_steps": [Interval(Integral, 1, None, closed="left")],
@@ -1009,7 +1020,10 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         if width == "auto":
             width = FCN_WIDTH if self.embedding_dim is None else None
         width = None if width is None else int(width)
-        embedding_dim = None if self.embedding_dim is None else int(self.embedding_dim)
+        embedding_dim = self.embedding_dim
+        if isinstance(embedding_dim, str):  # 'auto'
+            embedding_dim = min(EMBEDDING_DIM, len(vocabulary))
+        embedding_dim = None if embedding_dim is None else int(embedding_dim)
         positions = self.position_embedding
         if isinstance(positions, str):  # 'auto'
             positions = embedding_dim is not None and sequences.equal_length

@@ -222,3 +222,14 @@ def test_position_embedding_auto_needs_fixed_length_tokens():
         LSTMSequenceClassifier(**conftest.FAST, position_embedding=True).fit(
             X_real, y_real
         )
+
+
+def test_embedding_dim_auto_follows_the_vocabulary():
+    X, y = token_task()  # 9 distinct ids
+    small = LSTMSequenceClassifier(**dict(FAST, embedding_dim="auto")).fit(X, y)
+    assert small.module_.embedding.embedding_dim == 9
+    assert small.score(X, y) > 0.9
+    rng = np.random.RandomState(0)
+    wide = [rng.randint(1, 200, size=5) for _ in range(40)]
+    large = LSTMSequenceClassifier(**dict(FAST, embedding_dim="auto", max_epochs=1))
+    assert large.fit(wide, np.arange(40) % 2).module_.embedding.embedding_dim == 16
