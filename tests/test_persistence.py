@@ -228,6 +228,9 @@ MALFORMED = {
     "architecture huge": lambda d: d["architecture"].update(hidden_size=10**12),
     "architecture pooling": lambda d: d["architecture"].update(pooling="evil"),
     "architecture extra key": lambda d: d["architecture"].update(evil=1),
+    "architecture positions without tokens": lambda d: d["architecture"].update(
+        n_positions=5
+    ),
     "tag with extra keys": set_param("class_weight", {"__pairs__": [], "evil": 1}),
     "document a list": lambda d: d.clear(),
 }
