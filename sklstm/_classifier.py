@@ -164,7 +164,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         ids (``embedding_dim``) when every training sequence of the fit that
         builds the network has the same length, False for variable-length
         token sequences (text, where a word means the same wherever it
-        stands) and for real values. True needs ``embedding_dim``.
+        stands) and for real values; a first ``partial_fit`` on a batch of a
+        few sequences may happen to hold equal lengths, so set it explicitly
+        there. True needs ``embedding_dim``.
     max_epochs : int or None, default=None
         Passes over the training data in one ``fit`` (fewer with early
         stopping). ``None``: as many whole epochs as ``max_steps`` needs.
