@@ -44,14 +44,13 @@ from sklstm._training import LabelledSequences, Trainer, predict_proba, run_epoc
 from sklstm._warnings import warn
 from sklstm.exceptions import FitInterrupted
 
-# Filters of the FCN branch's first block with fcn_width='auto' (real values).
-FCN_WIDTH = 64
 # Widest embedding of embedding_dim='auto' (measured in
 # benchmarks/results/tokens.md).
 EMBEDDING_DIM = 16
 # What 'auto' means, by kind of input: (real values, token ids). Measured in
 # benchmarks/results/tokens.md and benchmarks/results/defaults_search.md.
 AUTO = {
+    "fcn_width": (64, None),  # filters of the FCN branch's first block
     "bidirectional": (False, True),
     "pooling": ("last", "max"),
     "learning_rate": (3e-3, 1e-2),
@@ -1018,9 +1017,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         # Parameters may be numpy scalars (GridSearchCV over an array passes
         # np.int64); torch's layers take Python ints, and the network's config
         # (saved by sklstm.persistence) holds plain values.
-        width = self.fcn_width
-        if width == "auto":
-            width = FCN_WIDTH if self.embedding_dim is None else None
+        width = self._resolved("fcn_width")
         width = None if width is None else int(width)
         embedding_dim = self.embedding_dim
         if isinstance(embedding_dim, str):  # 'auto'

@@ -27,13 +27,16 @@ def full_lengths(g, x):
     return g.op("Expand", g.dim(x, 1), g.dim(x, 0))
 
 
+def step_indices(g, x, axis=1):
+    """``0, 1, ..., steps - 1`` for the steps of ``x``, which lie on ``axis``."""
+    steps = g.op("Squeeze", g.dim(x, axis))
+    return g.op("Range", g.const(0, INT64, "zero"), steps, g.const(1, INT64, "one"))
+
+
 def step_mask(g, lengths, x, axis=1, dtype=None):
     """(batch, steps) mask of the real steps of ``x``, whose steps lie on
     ``axis``: boolean, or cast to ``dtype``."""
-    steps = g.op("Squeeze", g.dim(x, axis))
-    positions = g.op(
-        "Range", g.const(0, INT64, "zero"), steps, g.const(1, INT64, "one")
-    )
+    positions = step_indices(g, x, axis)
     mask = g.op("Less", g.unsqueeze(positions, 0), g.unsqueeze(lengths, 1))
     return mask if dtype is None else g.op("Cast", mask, to=_onnx_type(dtype))
 
@@ -136,10 +139,9 @@ def _embed(g, embedding, vocabulary, ids, lengths):
 
 def _add_positions(g, positions, x):
     """The position embedding: step ``t`` adds row ``min(t, rows - 1)``."""
-    steps = g.op("Squeeze", g.dim(x, 1))
     rows = g.op(
         "Min",
-        g.op("Range", g.const(0, INT64, "zero"), steps, g.const(1, INT64, "one")),
+        step_indices(g, x),
         g.const(positions.num_embeddings - 1, INT64, "last_position"),
     )
     table = g.const(_weights(positions.weight), FLOAT, "positions")
