@@ -145,13 +145,13 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Read token sequences: X holds integer token ids >= 1, as a list of 1-D
         arrays or a 2-D array padded with 0 (pre- or post-padding; zeros are
         dropped). Each id is embedded in ``embedding_dim`` dimensions; the
-        vocabulary is the set of ids seen in ``fit`` (``vocabulary_``), and ids
-        not seen there share one out-of-vocabulary embedding (zeros) at
-        prediction. ``'auto'``: 16 dimensions, or as many as the vocabulary has
-        tokens when it has fewer (a wider embedding of a few tokens adds
-        nothing); wider embeddings fitted worse on text of thousands of
-        distinct words (see the text guide). ``None``: X holds real-valued
-        features.
+        vocabulary (``vocabulary_``) is the set of ids seen at least
+        ``min_token_count`` times in ``fit``, and all other ids share one
+        unknown-token embedding (see ``min_token_count``). ``'auto'``: 16
+        dimensions, or as many as the vocabulary has tokens when it has fewer
+        (a wider embedding of a few tokens adds nothing); wider embeddings
+        fitted worse on text of thousands of distinct words (see the text
+        guide). ``None``: X holds real-valued features.
     position_embedding : bool or 'auto', default='auto'
         Add a learned embedding of each step's position (counted from a
         sequence's first token) to the token embeddings, so that the network
@@ -166,6 +166,16 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         stands) and for real values; a first ``partial_fit`` on a batch of a
         few sequences may happen to hold equal lengths, so set it explicitly
         there. True needs ``embedding_dim``.
+    min_token_count : int, default=2
+        With ``embedding_dim``: token ids seen fewer times than this in the
+        ``fit`` that builds the network are read as unknown. They share one
+        embedding with the ids that fit never saw, which so learns what an
+        unseen token (a phone number, a typo, a new code) tends to mean,
+        instead of each rare id keeping the random vector of a row that one or
+        two sequences trained. With 1 every id seen in ``fit`` keeps a row of
+        its own, and the unknown-token row, which starts at zeros, learns only
+        from ids that later ``partial_fit`` batches bring. Ignored for real
+        values.
     max_epochs : int or None, default=None
         Passes over the training data in one ``fit`` (fewer with early
         stopping). ``None``: as many whole epochs as ``max_steps`` needs.
@@ -326,7 +336,8 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     n_channels_ : int
         Features per time step (1 for token ids).
     vocabulary_ : ndarray of shape (n_tokens,)
-        Sorted token ids seen in ``fit``; only with ``embedding_dim``.
+        Sorted token ids seen at least ``min_token_count`` times in ``fit``;
+        only with ``embedding_dim``. Other ids read as unknown.
     module_ : torch.nn.Module
         The trained network (:class:`sklstm._network.LSTMNetwork`).
     optimizer_ : torch.optim.Optimizer
@@ -435,6 +446,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             None,
         ],
         "position_embedding": ["boolean", StrOptions({"auto"})],
+        "min_token_count": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "max_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -483,6 +495,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         normalize=None,
         embedding_dim=None,
         position_embedding="auto",
+        min_token_count=2,
         max_epochs=None,
         max_steps=1000,
         batch_size=16,
@@ -527,6 +540,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.normalize = normalize
         self.embedding_dim = embedding_dim
         self.position_embedding = position_embedding
+        self.min_token_count = min_token_count
         self.max_epochs = max_epochs
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -916,7 +930,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         sequences, y = validate_tokens(self, X, y, reset=reset)
         if reset:
-            vocabulary = np.unique(sequences.values[:, :, 0][sequences.real])
+            ids, counts = np.unique(
+                sequences.values[:, :, 0][sequences.real], return_counts=True
+            )
+            vocabulary = ids[counts >= self.min_token_count]
+            if not len(vocabulary):
+                warn(
+                    f"No token id occurs min_token_count={self.min_token_count} "
+                    "times in the training sequences, so every token reads as "
+                    "unknown and only sequence lengths can be learned; lower "
+                    "min_token_count.",
+                    UserWarning,
+                )
         else:
             vocabulary = self.vocabulary_
         return encode_tokens(sequences, vocabulary), y, vocabulary
@@ -1021,7 +1046,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         width = None if width is None else int(width)
         embedding_dim = self.embedding_dim
         if isinstance(embedding_dim, str):  # 'auto'
-            embedding_dim = min(EMBEDDING_DIM, len(vocabulary))
+            embedding_dim = max(min(EMBEDDING_DIM, len(vocabulary)), 1)
         embedding_dim = None if embedding_dim is None else int(embedding_dim)
         positions = self.position_embedding
         if isinstance(positions, str):  # 'auto'

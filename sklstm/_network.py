@@ -148,7 +148,7 @@ class LSTMNetwork(nn.Module):
         ``'attention'`` weighs them by learned scores (softmax over real steps).
     n_embeddings : int or None
         Rows of a token embedding table (0 = padding, the last row = unknown
-        token, kept at zero); ``None`` for real-valued input.
+        token, starting at zero); ``None`` for real-valued input.
     embedding_dim : int or None
         Width of the embeddings; the LSTM then reads them instead of
         ``n_channels`` features.
@@ -201,7 +201,7 @@ class LSTMNetwork(nn.Module):
         if n_embeddings is not None:
             self.embedding = nn.Embedding(n_embeddings, embedding_dim, padding_idx=0)
             with torch.no_grad():
-                self.embedding.weight[-1].zero_()  # unknown tokens read as zeros
+                self.embedding.weight[-1].zero_()  # unknown tokens start as zeros
             n_channels = embedding_dim
         self.positions = None
         if n_positions is not None:

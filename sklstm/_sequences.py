@@ -418,7 +418,9 @@ def encode_tokens(sequences, vocabulary):
     the out-of-vocabulary row ``len(vocabulary) + 1``; padding stays 0."""
     ids = sequences.values[:, :, 0]
     position = np.searchsorted(vocabulary, ids)
-    known = vocabulary[np.minimum(position, len(vocabulary) - 1)] == ids
+    known = np.zeros(ids.shape, dtype=bool)
+    if len(vocabulary):
+        known = vocabulary[np.minimum(position, len(vocabulary) - 1)] == ids
     encoded = np.where(known, position + 1, len(vocabulary) + 1)
     encoded[~sequences.real] = 0
     return replace(sequences, values=encoded[:, :, np.newaxis].astype(np.int64))

@@ -64,9 +64,8 @@ def _check_vocabulary(value):
         isinstance(value, np.ndarray)
         and value.ndim == 1
         and value.dtype.kind == "i"
-        and len(value) >= 1
         and bool(np.all(np.diff(value) > 0))
-        and value[0] >= 1
+        and (len(value) == 0 or value[0] >= 1)  # empty: every token unknown
     )
 
 
@@ -105,7 +104,7 @@ _ARCHITECTURE = {
     "bidirectional": lambda v: isinstance(v, bool),
     "dropout": lambda v: isinstance(v, Real) and 0 <= v < 1,
     "pooling": lambda v: v in ("last", "mean", "max", "attention"),
-    "n_embeddings": lambda v: v is None or _is_int(v, 3),
+    "n_embeddings": lambda v: v is None or _is_int(v, 2),
     "embedding_dim": lambda v: v is None or _is_int(v, 1),
     "n_positions": lambda v: v is None or _is_int(v, 1),
     "conv_layers": lambda v: _is_int(v, 0),
@@ -379,6 +378,10 @@ def _rebuild(document, weights):
         or architecture["n_positions"] is not None
     ):
         raise ValueError("the architecture embeds tokens without a vocabulary.")
+    vocabulary = attributes.get("vocabulary_")
+    if vocabulary is not None and architecture["n_embeddings"] != len(vocabulary) + 2:
+        # One row per id, plus padding and unknown tokens.
+        raise ValueError("the embedding table does not match vocabulary_.")
     n_classes = len(attributes["classes_"])
     if architecture["n_classes"] != n_classes:
         raise ValueError("the network's outputs do not match classes_.")

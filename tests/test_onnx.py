@@ -106,6 +106,16 @@ def test_token_ids_map_to_the_vocabulary_inside_the_graph():
     assert_same(clf, np.stack([x[:1] for x in X_new]).repeat(5, axis=1))
 
 
+@pytest.mark.filterwarnings("ignore:No token id occurs")
+def test_a_model_whose_every_token_is_unknown():
+    rng = np.random.default_rng(0)
+    X = [rng.integers(1, 9, size=rng.integers(1, 15)) for _ in range(60)]
+    y = np.array([len(x) > 7 for x in X]).astype(int)
+    clf = LSTMSequenceClassifier(**TINY, embedding_dim=4, min_token_count=10**6)
+    assert len(clf.fit(X, y).vocabulary_) == 0
+    assert_same(clf, X)
+
+
 def test_position_embedding_inside_the_graph():
     rng = np.random.default_rng(0)
     X = rng.integers(1, 6, size=(60, 8))

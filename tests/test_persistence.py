@@ -47,16 +47,23 @@ def test_save_and_load_round_trip(tmp_path):
     assert restored.n_epochs_ == clf.n_epochs_ + 1
 
 
-@pytest.mark.parametrize("fixed_length", [False, True])
-def test_save_and_load_token_model(tmp_path, fixed_length):
+@pytest.mark.parametrize(
+    ("fixed_length", "min_token_count"), [(False, 2), (True, 2), (False, 10**6)]
+)
+@pytest.mark.filterwarnings("ignore:No token id occurs")
+def test_save_and_load_token_model(tmp_path, fixed_length, min_token_count):
     rng = np.random.RandomState(0)
     X = [
         rng.randint(1, 20, size=6 if fixed_length else rng.randint(2, 9))
         for _ in range(60)
     ]
+    X[0][0] = 1000  # seen once: unknown
     y = np.array([int(7 in x) for x in X])
-    clf = LSTMSequenceClassifier(**FAST, embedding_dim=4).fit(X, y)
+    clf = LSTMSequenceClassifier(
+        **FAST, embedding_dim=4, min_token_count=min_token_count
+    ).fit(X, y)
     assert (clf.module_.positions is not None) is fixed_length
+    assert 1000 not in clf.vocabulary_
     save_model(clf, tmp_path / "tokens.sklstm")
     restored = load_model(tmp_path / "tokens.sklstm")
     np.testing.assert_array_equal(restored.vocabulary_, clf.vocabulary_)
@@ -251,6 +258,20 @@ def test_malformed_documents_are_value_errors(tmp_path, edit):
     else:
         rewrite(path, tmp_path / "bad.sklstm", edit)
     with pytest.raises(ValueError):
+        load_model(tmp_path / "bad.sklstm")
+
+
+def test_a_vocabulary_that_does_not_fit_the_embedding_is_malformed(tmp_path):
+    X = [np.array([1, 2, 3]), np.array([2, 3, 4]), np.array([1, 4])] * 10
+    clf = LSTMSequenceClassifier(**FAST, embedding_dim=4).fit(X, np.arange(30) % 2)
+    save_model(clf, tmp_path / "tokens.sklstm")
+    shorter = {"__ndarray__": [1, 2, 3], "dtype": "<i8"}
+    rewrite(
+        tmp_path / "tokens.sklstm",
+        tmp_path / "bad.sklstm",
+        set_attribute("vocabulary_", shorter),
+    )
+    with pytest.raises(ValueError, match="does not match vocabulary_"):
         load_model(tmp_path / "bad.sklstm")
 
 

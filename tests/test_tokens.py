@@ -67,6 +67,38 @@ def test_unseen_token_ids_share_the_out_of_vocabulary_embedding():
     )
 
 
+def rare_token_task(n=200, seed=0, first_rare=1000):
+    """Ids 1..6; each class 1 sequence holds one id that no other has."""
+    rng = np.random.RandomState(seed)
+    y = (rng.rand(n) < 0.3).astype(int)
+    X = [rng.randint(1, 7, size=rng.randint(3, 9)) for _ in y]
+    for i in np.flatnonzero(y):
+        X[i][rng.randint(len(X[i]))] = first_rare + i
+    return X, y
+
+
+def test_rare_token_ids_train_the_unknown_embedding():
+    X, y = rare_token_task()
+    clf = LSTMSequenceClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.vocabulary_, np.arange(1, 7))
+    # An id seen once in fit reads as an id never seen.
+    np.testing.assert_array_equal(
+        clf.predict_proba([np.array([2, 3, 1000 + np.flatnonzero(y)[0]])]),
+        clf.predict_proba([np.array([2, 3, 99999])]),
+    )
+    # The unknown row learned what the rare ids meant.
+    X_test, y_test = rare_token_task(seed=1, first_rare=5000)
+    assert balanced_accuracy_score(y_test, clf.predict(X_test)) > 0.95
+
+    every = LSTMSequenceClassifier(**FAST, min_token_count=1).fit(X, y)
+    assert len(every.vocabulary_) == 6 + y.sum()
+    frequent = LSTMSequenceClassifier(**FAST, min_token_count=10**6)
+    with pytest.warns(UserWarning, match="every token reads as unknown"):
+        frequent.fit(X, y)
+    assert len(frequent.vocabulary_) == 0
+    assert frequent.predict_proba(X).shape == (len(X), 2)
+
+
 @pytest.mark.parametrize(
     ("X", "message"),
     [

@@ -123,12 +123,15 @@ def _normalize_each(g, x, lengths):
 def _embed(g, embedding, vocabulary, ids, lengths):
     """Raw token ids -> embedding rows: ``vocabulary[k]`` -> ``k + 1``, any
     other id -> the out-of-vocabulary row, padding -> row 0."""
+    # LabelEncoder needs a key: an empty vocabulary maps the padding id 0
+    # (never a token; the Where below sets padding rows anyway).
+    keys = [int(v) for v in vocabulary] or [0]
     rows = g.op(
         "LabelEncoder",
         ids,
         domain=ML_DOMAIN,
-        keys_int64s=[int(v) for v in vocabulary],
-        values_int64s=list(range(1, len(vocabulary) + 1)),
+        keys_int64s=keys,
+        values_int64s=list(range(1, len(vocabulary) + 1)) or [0],
         default_int64=len(vocabulary) + 1,
     )
     real = step_mask(g, lengths, ids)
