@@ -169,12 +169,14 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     min_token_count : int, default=2
         With ``embedding_dim``: token ids seen fewer times than this in the
         ``fit`` that builds the network are read as unknown. They share one
-        embedding with the ids that fit never saw, which so learns what an
-        unseen token (a phone number, a typo, a new code) tends to mean,
-        instead of each rare id keeping the random vector of a row that one or
-        two sequences trained. With 1 every id seen in ``fit`` keeps a row of
-        its own, and the unknown-token row, which starts at zeros, learns only
-        from ids that later ``partial_fit`` batches bring. Ignored for real
+        embedding with the ids that ``fit`` never saw; trained on them, it
+        learns what an unseen token (a phone number, a typo, a new code) tends
+        to mean, where each rare id would keep a row of its own that one
+        sequence barely moved from its random start. With 1 every id seen in
+        ``fit`` keeps its own row, and the unknown-token row, which starts at
+        zeros, learns only from ids that later ``partial_fit`` batches bring.
+        The vocabulary is fixed by the fit that builds the network: for a
+        first ``partial_fit`` on a small batch, consider 1. Ignored for real
         values.
     max_epochs : int or None, default=None
         Passes over the training data in one ``fit`` (fewer with early

@@ -26,7 +26,7 @@ from sklstm._network import LSTMNetwork
 __all__ = ["load_model", "save_model"]
 
 FORMAT = "sklstm-lstm-sequence-classifier"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: the min_token_count parameter
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}
 # Keys that mark an encoded value; a dict with any of them as a key is stored
 # as pairs, so labels such as "__ndarray__" round-trip.
