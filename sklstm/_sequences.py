@@ -417,10 +417,7 @@ def encode_tokens(sequences, vocabulary):
     """Map raw ids to embedding rows: ``vocabulary[k]`` -> ``k + 1``, others to
     the out-of-vocabulary row ``len(vocabulary) + 1``; padding stays 0."""
     ids = sequences.values[:, :, 0]
-    position = np.searchsorted(vocabulary, ids)
-    known = np.zeros(ids.shape, dtype=bool)
-    if len(vocabulary):
-        known = vocabulary[np.minimum(position, len(vocabulary) - 1)] == ids
-    encoded = np.where(known, position + 1, len(vocabulary) + 1)
+    known = np.isin(ids, vocabulary)  # an empty vocabulary knows no id
+    encoded = np.where(known, np.searchsorted(vocabulary, ids) + 1, len(vocabulary) + 1)
     encoded[~sequences.real] = 0
     return replace(sequences, values=encoded[:, :, np.newaxis].astype(np.int64))

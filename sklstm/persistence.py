@@ -65,7 +65,7 @@ def _check_vocabulary(value):
         and value.ndim == 1
         and value.dtype.kind == "i"
         and bool(np.all(np.diff(value) > 0))
-        and (len(value) == 0 or value[0] >= 1)  # empty: every token unknown
+        and bool(np.all(value >= 1))  # may be empty: every token unknown
     )
 
 
