@@ -55,6 +55,9 @@ AUTO = {
     "pooling": ("last", "max"),
     "learning_rate": (3e-3, 1e-2),
 }
+# token_dropout='auto' for variable-length token sequences (measured in
+# benchmarks/results/tokens_search.md).
+TOKEN_DROPOUT = 0.3
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         The vocabulary is fixed by the fit that builds the network: for a
         first ``partial_fit`` on a small batch, consider 1. Ignored for real
         values.
+    token_dropout : float or 'auto', default='auto'
+        With ``embedding_dim``: in training, each token of each batch is
+        blanked (read as a zero vector, as padding is) with this probability
+        (word dropout), drawn afresh every batch and reproducibly with
+        ``random_state``; never in prediction. The network cannot then lean
+        on the one or two words of each training sequence that it has
+        memorised, and learns from all of them. ``'auto'``: 0.3 for
+        variable-length token sequences (text), 0 when every training
+        sequence of the fit that builds the network has the same length
+        (fixed-length windows, where each step's token is what the network
+        reads at that position, and blanking it costs accuracy; see the text
+        guide). Ignored for real values.
     max_epochs : int or None, default=None
         Passes over the training data in one ``fit`` (fewer with early
         stopping). ``None``: as many whole epochs as ``max_steps`` needs.
@@ -449,6 +464,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         ],
         "position_embedding": ["boolean", StrOptions({"auto"})],
         "min_token_count": [Interval(Integral, 1, None, closed="left")],
+        "token_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "max_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -498,6 +514,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         embedding_dim=None,
         position_embedding="auto",
         min_token_count=2,
+        token_dropout="auto",
         max_epochs=None,
         max_steps=1000,
         batch_size=16,
@@ -543,6 +560,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.embedding_dim = embedding_dim
         self.position_embedding = position_embedding
         self.min_token_count = min_token_count
+        self.token_dropout = token_dropout
         self.max_epochs = max_epochs
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -1053,6 +1071,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         positions = self.position_embedding
         if isinstance(positions, str):  # 'auto'
             positions = embedding_dim is not None and sequences.equal_length
+        token_dropout = 0.0
+        if embedding_dim is not None:
+            token_dropout = self.token_dropout
+            if isinstance(token_dropout, str):  # 'auto'
+                token_dropout = 0.0 if sequences.equal_length else TOKEN_DROPOUT
         return LSTMNetwork(
             n_channels=sequences.n_channels,
             n_classes=n_classes,
@@ -1063,6 +1086,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             pooling=str(self._resolved("pooling")),
             n_embeddings=None if vocabulary is None else len(vocabulary) + 2,
             embedding_dim=embedding_dim,
+            token_dropout=float(token_dropout),
             n_positions=int(sequences.values.shape[1]) if positions else None,
             conv_layers=int(self.conv_layers),
             conv_channels=int(self.conv_channels),

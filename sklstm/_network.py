@@ -152,6 +152,9 @@ class LSTMNetwork(nn.Module):
     embedding_dim : int or None
         Width of the embeddings; the LSTM then reads them instead of
         ``n_channels`` features.
+    token_dropout : float
+        In training mode, each token is blanked (read as the zero vector of
+        the padding row) with this probability.
     n_positions : int or None
         Rows of a learned position embedding added to the token embeddings
         (step ``t`` reads row ``min(t, n_positions - 1)``); ``None``: none.
@@ -179,6 +182,7 @@ class LSTMNetwork(nn.Module):
         pooling,
         n_embeddings=None,
         embedding_dim=None,
+        token_dropout=0.0,
         n_positions=None,
         conv_layers=0,
         conv_channels=32,
@@ -203,6 +207,7 @@ class LSTMNetwork(nn.Module):
             with torch.no_grad():
                 self.embedding.weight[-1].zero_()  # unknown tokens start as zeros
             n_channels = embedding_dim
+        self.token_dropout = token_dropout
         self.positions = None
         if n_positions is not None:
             self.positions = nn.Embedding(n_positions, embedding_dim)
@@ -250,7 +255,7 @@ class LSTMNetwork(nn.Module):
             None).
         """
         if self.embedding is not None:
-            x = self.embedding(x[:, :, 0])
+            x = self.embedding(self._drop_tokens(x[:, :, 0], generator))
         if self.positions is not None:
             steps = torch.arange(x.shape[1], device=x.device)
             x = x + self.positions(steps.clamp(max=self.positions.num_embeddings - 1))
@@ -297,6 +302,16 @@ class LSTMNetwork(nn.Module):
             total = output.masked_fill(~real, 0.0).sum(dim=1)
             return total / lengths.to(output.device)[:, None].to(output.dtype)
         return output.masked_fill(~real, float("-inf")).amax(dim=1)
+
+    def _drop_tokens(self, rows, generator):
+        """Token dropout: in training, each token becomes row 0 (the zero
+        vector, never trained) with probability ``token_dropout``."""
+        if not self.training or self.token_dropout == 0:
+            return rows
+        drop = torch.empty(rows.shape, device=rows.device).bernoulli_(
+            self.token_dropout, generator=generator
+        )
+        return rows.masked_fill(drop.bool(), 0)
 
     def _dropout(self, x, generator):
         """Inverted dropout of a tensor or a packed sequence's data."""

@@ -26,7 +26,7 @@ from sklstm._network import LSTMNetwork
 __all__ = ["load_model", "save_model"]
 
 FORMAT = "sklstm-lstm-sequence-classifier"
-FORMAT_VERSION = 4  # 4: the min_token_count parameter
+FORMAT_VERSION = 5  # 5: the token_dropout parameter
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}
 # Keys that mark an encoded value; a dict with any of them as a key is stored
 # as pairs, so labels such as "__ndarray__" round-trip.
@@ -106,6 +106,7 @@ _ARCHITECTURE = {
     "pooling": lambda v: v in ("last", "mean", "max", "attention"),
     "n_embeddings": lambda v: v is None or _is_int(v, 2),
     "embedding_dim": lambda v: v is None or _is_int(v, 1),
+    "token_dropout": lambda v: isinstance(v, Real) and 0 <= v < 1,
     "n_positions": lambda v: v is None or _is_int(v, 1),
     "conv_layers": lambda v: _is_int(v, 0),
     "conv_channels": lambda v: _is_int(v, 1),

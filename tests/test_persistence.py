@@ -77,7 +77,7 @@ def test_load_rejects_foreign_and_future_files(tmp_path):
     path = tmp_path / "model.sklstm"
     save_model(clf, path)
     rewrite(path, tmp_path / "future.sklstm", lambda d: d.update(format_version=99))
-    with pytest.raises(ValueError, match=r"format version 99.*reads version 4"):
+    with pytest.raises(ValueError, match=r"format version 99.*reads version 5"):
         load_model(tmp_path / "future.sklstm")
     (tmp_path / "junk.sklstm").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not an sklstm model file"):

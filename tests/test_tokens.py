@@ -99,6 +99,43 @@ def test_rare_token_ids_train_the_unknown_embedding():
     assert frequent.predict_proba(X).shape == (len(X), 2)
 
 
+def test_token_dropout_blanks_tokens_in_training_only():
+    X, y = token_task()
+    fits = {
+        rate: LSTMSequenceClassifier(**FAST, token_dropout=rate).fit(X, y)
+        for rate in (0.0, 0.3, "auto")
+    }
+    assert fits["auto"].module_.config["token_dropout"] == 0.3  # variable length
+    np.testing.assert_array_equal(
+        fits["auto"].predict_proba(X), fits[0.3].predict_proba(X)
+    )
+    assert not np.array_equal(fits[0.3].predict_proba(X), fits[0.0].predict_proba(X))
+    dropped = fits[0.3]
+    assert dropped.score(X, y) > 0.9
+    # Prediction reads every token, the same way each time.
+    np.testing.assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+    # Blanked tokens read the padding row, which stays zero; padding is never
+    # read as a token.
+    assert not dropped.module_.embedding.weight[0].any()
+    np.testing.assert_allclose(
+        dropped.predict_proba(pad(X, 12)), dropped.predict_proba(X), atol=1e-6
+    )
+    # Fixed-length windows: each step's token matters, 'auto' blanks none.
+    windows = LSTMSequenceClassifier(**FAST).fit(pad(X, 12) + 1, y)
+    assert windows.module_.config["token_dropout"] == 0.0
+
+
+def test_token_dropout_is_ignored_for_real_values():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 6, 2)), np.arange(30) % 2
+    fits = [
+        LSTMSequenceClassifier(**conftest.FAST, token_dropout=rate).fit(X, y)
+        for rate in ("auto", 0.5)
+    ]
+    assert fits[1].module_.config["token_dropout"] == 0.0
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+
+
 @pytest.mark.parametrize(
     ("X", "message"),
     [
