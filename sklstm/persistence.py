@@ -40,6 +40,11 @@ def _is_int(value, low):
     return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
 
 
+def _is_rate(value):
+    """A dropout probability: a real number in [0, 1)."""
+    return isinstance(value, Real) and 0 <= value < 1
+
+
 def _check_classes(value):
     return (
         isinstance(value, np.ndarray)
@@ -102,11 +107,11 @@ _ARCHITECTURE = {
     "hidden_size": lambda v: _is_int(v, 1),
     "num_layers": lambda v: _is_int(v, 1),
     "bidirectional": lambda v: isinstance(v, bool),
-    "dropout": lambda v: isinstance(v, Real) and 0 <= v < 1,
+    "dropout": _is_rate,
     "pooling": lambda v: v in ("last", "mean", "max", "attention"),
     "n_embeddings": lambda v: v is None or _is_int(v, 2),
     "embedding_dim": lambda v: v is None or _is_int(v, 1),
-    "token_dropout": lambda v: isinstance(v, Real) and 0 <= v < 1,
+    "token_dropout": _is_rate,
     "n_positions": lambda v: v is None or _is_int(v, 1),
     "conv_layers": lambda v: _is_int(v, 0),
     "conv_channels": lambda v: _is_int(v, 1),
