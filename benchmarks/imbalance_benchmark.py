@@ -52,9 +52,10 @@ from protocol import (
     evaluate,
     load_published,
     load_tasks,
+    minirocket,
     take,
 )
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import clone
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedKFold,
@@ -133,32 +134,6 @@ STRATEGIES = {
     "nested search": lambda b, r: nested_search(),
 }
 DEFAULT_STRATEGIES = [ONE_LINER]
-
-
-class PadChannelsFirst(TransformerMixin, BaseEstimator):
-    """Sequences as the 3-D ``(n, channels, steps)`` array aeon expects:
-    zero-padded at the end (or cut) to the longest training length."""
-
-    def fit(self, X, y=None):
-        self.length_ = max(len(x) for x in X)
-        return self
-
-    def transform(self, X):
-        rows = [np.asarray(x, dtype=np.float32) for x in X]
-        rows = [x[:, None] if x.ndim == 1 else x for x in rows]
-        values = np.zeros((len(rows), self.length_, rows[0].shape[1]), np.float32)
-        for i, x in enumerate(rows):
-            values[i, : min(len(x), self.length_)] = x[: self.length_]
-        return values.transpose(0, 2, 1).copy()
-
-
-def minirocket():
-    """aeon's MiniRocketClassifier on the same sequences."""
-    from aeon.classification.convolution_based import MiniRocketClassifier
-
-    return make_pipeline(
-        PadChannelsFirst(), MiniRocketClassifier(n_jobs=1, random_state=0)
-    )
 
 
 BASELINES = {"minirocket": minirocket}

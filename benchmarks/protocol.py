@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 from imblearn.metrics import geometric_mean_score
-from sklearn.base import clone
+from imblearn.pipeline import make_pipeline
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
@@ -228,3 +229,29 @@ def evaluate(estimator, X, y, train, test, seed):
         "fit_time_s": fit_time,
         "estimator": estimator,
     }
+
+
+class PadChannelsFirst(TransformerMixin, BaseEstimator):
+    """Sequences as the 3-D ``(n, channels, steps)`` array aeon expects:
+    zero-padded at the end (or cut) to the longest training length."""
+
+    def fit(self, X, y=None):
+        self.length_ = max(len(x) for x in X)
+        return self
+
+    def transform(self, X):
+        rows = [np.asarray(x, dtype=np.float32) for x in X]
+        rows = [x[:, None] if x.ndim == 1 else x for x in rows]
+        values = np.zeros((len(rows), self.length_, rows[0].shape[1]), np.float32)
+        for i, x in enumerate(rows):
+            values[i, : min(len(x), self.length_)] = x[: self.length_]
+        return values.transpose(0, 2, 1).copy()
+
+
+def minirocket():
+    """aeon's MiniRocketClassifier on the same sequences."""
+    from aeon.classification.convolution_based import MiniRocketClassifier
+
+    return make_pipeline(
+        PadChannelsFirst(), MiniRocketClassifier(n_jobs=1, random_state=0)
+    )

@@ -53,11 +53,26 @@ AUTO = {
     "fcn_width": (64, None),  # filters of the FCN branch's first block
     "bidirectional": (False, True),
     "pooling": ("last", "max"),
-    "learning_rate": (3e-3, 1e-2),
+    "learning_rate": (1e-2, 1e-2),
+    "max_steps": (700, 1000),
 }
+# learning_rate='auto' for real values without the FCN branch: at 1e-2 a plain
+# LSTM fitted the noise of a faint shift (tests/test_classifier.py).
+PLAIN_LSTM_LEARNING_RATE = 3e-3
 # token_dropout='auto' for variable-length token sequences (measured in
 # benchmarks/results/tokens_search.md).
 TOKEN_DROPOUT = 0.3
+# downsample='auto': runs of (median length / DOWNSAMPLE_SHORT) steps, at
+# most DOWNSAMPLE_MAX, or of (median length / DOWNSAMPLE_LONG) for longer
+# series (measured in benchmarks/results/cost_search.md).
+DOWNSAMPLE_SHORT, DOWNSAMPLE_MAX, DOWNSAMPLE_LONG = 64, 4, 128
+
+
+def auto_downsample(lengths):
+    """``downsample='auto'`` for real-valued series of these lengths."""
+    median = int(np.median(lengths))
+    short = min(-(-median // DOWNSAMPLE_SHORT), DOWNSAMPLE_MAX)
+    return max(1, short, -(-median // DOWNSAMPLE_LONG))
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,19 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         ``'mean'``/``'max'``: pooled LSTM outputs over each sequence's real
         steps only. ``'attention'``: outputs weighted by learned scores,
         softmax over real steps. Padding never enters.
+    downsample : int or 'auto', default='auto'
+        Average each run of ``downsample`` consecutive steps into one before
+        the network reads a sequence (the LSTM and the FCN branch alike; over
+        real steps only, so a sequence of ``t`` steps becomes ``ceil(t /
+        downsample)``). Long series then cost proportionally less per step,
+        and the FCN branch's kernels span a wider stretch of the series.
+        ``'auto'``: for real values, ``ceil(t / 64)`` steps, at most 4, or
+        ``ceil(t / 128)`` when that is more, where ``t`` is the median
+        training length: none up to 64 steps, 2 up to 128, 3 up to 192, 4 up
+        to 512 and ``ceil(t / 128)`` beyond (16 for 2000 steps), so the
+        network reads 33 to 128 steps; 1 (none) for token ids
+        (``embedding_dim``). The value used is
+        ``module_.config['downsample']``.
     conv_layers : int, default=0
         Strided 1-D convolutions (+ ReLU) before the LSTM: each learns local
         shapes and divides the length by ``conv_stride``, so long series reach
@@ -196,21 +224,25 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     max_epochs : int or None, default=None
         Passes over the training data in one ``fit`` (fewer with early
         stopping). ``None``: as many whole epochs as ``max_steps`` needs.
-    max_steps : int, default=1000
+    max_steps : int or 'auto', default='auto'
         The training budget in optimizer steps when ``max_epochs`` is None:
         ``fit`` runs ``ceil(max_steps / batches per epoch)`` epochs, so 30
         training sequences get hundreds of epochs and 30000 get a few. Ignored
-        when ``max_epochs`` is set.
+        when ``max_epochs`` is set. ``'auto'``: 700 for real values, 1000 for
+        token ids (``embedding_dim``).
     batch_size : int, default=16
         Sequences per gradient step; prediction uses batches of the same size.
         Small batches give small training sets many steps per epoch (the
         choice of the FCN and ResNet baselines of Wang et al. 2017).
     learning_rate : float or 'auto', default='auto'
         Step size of the optimizer (the peak of a schedule), in (0, 1000].
-        ``'auto'``: 1e-2 for token ids (``embedding_dim``: each embedding row
-        learns only from the batches its token is in, and at 3e-3 the network
-        memorises the training documents rather than the words that matter),
-        3e-3 for real values.
+        ``'auto'``: 1e-2, or 3e-3 for real values without the FCN branch
+        (``fcn_width=None``). For token ids (``embedding_dim``) each embedding
+        row learns only from the batches its token is in, and at 3e-3 the
+        network memorises the training documents rather than the words that
+        matter; with the FCN branch (BatchNorm) 1e-2 learns in 700 steps what
+        3e-3 needed 1000 for; a plain LSTM at 1e-2 fits the noise of a faint
+        signal (see the estimator guide).
     lr_schedule : {'constant', 'cosine', 'onecycle'}, default='onecycle'
         Learning rate over the batches of one ``fit``: ``'cosine'`` rises
         linearly for ``warmup_fraction`` of the steps, then follows a cosine to
@@ -447,6 +479,10 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "bidirectional": ["boolean", StrOptions({"auto"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions({"auto", "last", "mean", "max", "attention"})],
+        "downsample": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "conv_layers": [Interval(Integral, 0, None, closed="left")],
         "conv_channels": [Interval(Integral, 1, None, closed="left")],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
@@ -466,7 +502,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "min_token_count": [Interval(Integral, 1, None, closed="left")],
         "token_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
-        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "max_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, 1e3, closed="right"), StrOptions({"auto"})],
         "lr_schedule": [StrOptions({"constant", "cosine", "onecycle"})],
@@ -505,6 +541,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         bidirectional="auto",
         dropout=0.0,
         pooling="auto",
+        downsample="auto",
         conv_layers=0,
         conv_channels=32,
         conv_kernel_size=5,
@@ -516,7 +553,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         min_token_count=2,
         token_dropout="auto",
         max_epochs=None,
-        max_steps=1000,
+        max_steps="auto",
         batch_size=16,
         learning_rate="auto",
         lr_schedule="onecycle",
@@ -551,6 +588,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.pooling = pooling
+        self.downsample = downsample
         self.conv_layers = conv_layers
         self.conv_channels = conv_channels
         self.conv_kernel_size = conv_kernel_size
@@ -742,7 +780,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         steps_per_epoch = -(-len(data.train) // self.batch_size)
         n_epochs = 1 if incremental else self.max_epochs
         if n_epochs is None:
-            n_epochs = -(-self.max_steps // steps_per_epoch)
+            n_epochs = -(-self._resolved("max_steps") // steps_per_epoch)
         with torch_threads(self.n_threads):
             trainer = self._build(
                 data, warm, incremental, device, seed, n_epochs * steps_per_epoch
@@ -1054,9 +1092,16 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         """The value of parameter ``name``, with ``'auto'`` resolved for the
         kind of input (token ids with ``embedding_dim``, else real values)."""
         value = getattr(self, name)
-        if isinstance(value, str) and value == "auto":
-            return AUTO[name][self.embedding_dim is not None]
-        return value
+        if not (isinstance(value, str) and value == "auto"):
+            return value
+        tokens = self.embedding_dim is not None
+        if (
+            name == "learning_rate"
+            and not tokens
+            and self._resolved("fcn_width") is None
+        ):
+            return PLAIN_LSTM_LEARNING_RATE
+        return AUTO[name][tokens]
 
     def _build_module(self, n_classes, sequences, vocabulary):
         # Parameters may be numpy scalars (GridSearchCV over an array passes
@@ -1071,6 +1116,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         positions = self.position_embedding
         if isinstance(positions, str):  # 'auto'
             positions = embedding_dim is not None and sequences.equal_length
+        downsample = self.downsample
+        if isinstance(downsample, str):  # 'auto'
+            downsample = (
+                1 if embedding_dim is not None else auto_downsample(sequences.lengths)
+            )
         token_dropout = 0.0
         if embedding_dim is not None:
             token_dropout = self.token_dropout
@@ -1088,6 +1138,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             embedding_dim=embedding_dim,
             token_dropout=float(token_dropout),
             n_positions=int(sequences.values.shape[1]) if positions else None,
+            downsample=int(downsample),
             conv_layers=int(self.conv_layers),
             conv_channels=int(self.conv_channels),
             conv_kernel_size=int(self.conv_kernel_size),

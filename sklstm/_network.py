@@ -16,6 +16,29 @@ def real_steps(lengths, steps, device):
     return torch.arange(steps, device=device)[None, :] < lengths.to(device)[:, None]
 
 
+def average_steps(x, lengths, size):
+    """Average each run of ``size`` consecutive steps of ``x`` (batch, steps,
+    channels) into one step, over each sequence's real steps only.
+
+    A sequence of length ``t`` becomes ``ceil(t / size)`` steps; its last
+    step averages the real steps of the last run, however few. Returns the
+    averaged batch and the new lengths (None stays None).
+    """
+    batch, steps, channels = x.shape
+    runs = -(-steps // size)
+    if lengths is None and runs * size == steps:
+        return x.reshape(batch, runs, size, channels).mean(dim=2), None
+    if lengths is not None:
+        x = x * real_steps(lengths, steps, x.device)[:, :, None]
+    x = F.pad(x, (0, 0, 0, runs * size - steps))
+    total = x.reshape(batch, runs, size, channels).sum(dim=2)
+    full = torch.full((batch,), steps) if lengths is None else lengths
+    starts = torch.arange(runs) * size
+    counts = (full[:, None] - starts[None, :]).clamp(1, size)  # >= 1: no 0 / 0
+    averaged = total / counts.to(device=x.device, dtype=x.dtype)[:, :, None]
+    return averaged, None if lengths is None else -(-lengths // size)
+
+
 class ConvFrontEnd(nn.Module):
     """Strided 1-D convolutions + ReLU that shorten sequences before the LSTM.
 
@@ -89,8 +112,9 @@ class FCNBranch(nn.Module):
     statistics count real steps only, so padding does not move training.
     """
 
-    def __init__(self, in_channels, widths):
+    def __init__(self, in_channels, widths, pool=1):
         super().__init__()
+        self.pool = pool
         blocks, previous = [], in_channels
         for width, kernel in zip(widths, (8, 5, 3), strict=True):
             blocks.append(
@@ -109,22 +133,38 @@ class FCNBranch(nn.Module):
 
     def forward(self, x, lengths):
         x = x.transpose(1, 2)
-        mask, count = None, x.shape[0] * x.shape[2]
         if lengths is not None:
-            mask = real_steps(lengths, x.shape[2], x.device)[:, None, :]
-            x = x * mask  # whatever the padding holds, the kernels read zeros
-            # Real steps, counted once on the CPU (lengths live there).
-            count = int(lengths.sum())
-        # Without padding in the batch, BatchNorm's own statistics are exact.
-        norm_mask = None if count == x.shape[0] * x.shape[2] else mask
-        for block in self.blocks:
+            # Whatever the padding holds, the kernels read zeros.
+            x = x * real_steps(lengths, x.shape[2], x.device)[:, None, :]
+        for i, block in enumerate(self.blocks):
+            if i == 0 or (i == 1 and self.pool > 1):
+                mask, norm_mask, count = self._masks(x, lengths)
             x = block["conv"](block["pad"](x))
             x = torch.relu(_batch_norm(block["norm"], x, norm_mask, count))
             if mask is not None:
                 x = x * mask
-        if mask is None:
+            if i == 0 and self.pool > 1:
+                # Padding holds zeros, which no ReLU output exceeds: the
+                # maximum of each run is its real steps' maximum.
+                x = F.max_pool1d(x, self.pool, ceil_mode=True)
+                if lengths is not None:
+                    lengths = -(-lengths // self.pool)
+        if lengths is None:
             return x.mean(dim=2)
         return x.sum(dim=2) / lengths.to(x.device)[:, None].to(x.dtype)
+
+    @staticmethod
+    def _masks(x, lengths):
+        """The real-step mask of ``x`` (batch, channels, steps), the mask
+        BatchNorm needs (None when no step is padding) and the real steps."""
+        mask, count = None, x.shape[0] * x.shape[2]
+        if lengths is not None:
+            mask = real_steps(lengths, x.shape[2], x.device)[:, None, :]
+            # Real steps, counted once on the CPU (lengths live there).
+            count = int(lengths.sum())
+        # Without padding in the batch, BatchNorm's own statistics are exact.
+        norm_mask = None if count == x.shape[0] * x.shape[2] else mask
+        return mask, norm_mask, count
 
 
 class LSTMNetwork(nn.Module):
@@ -158,6 +198,9 @@ class LSTMNetwork(nn.Module):
     n_positions : int or None
         Rows of a learned position embedding added to the token embeddings
         (step ``t`` reads row ``min(t, n_positions - 1)``); ``None``: none.
+    downsample : int
+        Average each run of this many steps into one (:func:`average_steps`)
+        before both the LSTM and the FCN branch read the sequence; 1: none.
     conv_layers, conv_channels, conv_kernel_size, conv_stride : int
         The convolutional front end (``conv_layers=0``: none).
     fcn_widths : sequence of 3 ints or None
@@ -184,6 +227,7 @@ class LSTMNetwork(nn.Module):
         embedding_dim=None,
         token_dropout=0.0,
         n_positions=None,
+        downsample=1,
         conv_layers=0,
         conv_channels=32,
         conv_kernel_size=5,
@@ -208,12 +252,15 @@ class LSTMNetwork(nn.Module):
                 self.embedding.weight[-1].zero_()  # unknown tokens start as zeros
             n_channels = embedding_dim
         self.token_dropout = token_dropout
+        self.downsample = downsample
         self.positions = None
         if n_positions is not None:
             self.positions = nn.Embedding(n_positions, embedding_dim)
             # Small next to the token embeddings (N(0, 1)) at the start.
             nn.init.normal_(self.positions.weight, std=0.1)
-        self.fcn = None if fcn_widths is None else FCNBranch(n_channels, fcn_widths)
+        self.fcn = None
+        if fcn_widths is not None:
+            self.fcn = FCNBranch(n_channels, fcn_widths, pool=downsample)
         self.frontend = None
         lstm_inputs = n_channels
         if conv_layers:
@@ -260,6 +307,8 @@ class LSTMNetwork(nn.Module):
             steps = torch.arange(x.shape[1], device=x.device)
             x = x + self.positions(steps.clamp(max=self.positions.num_embeddings - 1))
         branch = None if self.fcn is None else self.fcn(x, lengths)
+        if self.downsample > 1:
+            x, lengths = average_steps(x, lengths, self.downsample)
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)
         data = x

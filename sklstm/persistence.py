@@ -26,7 +26,10 @@ from sklstm._network import LSTMNetwork
 __all__ = ["load_model", "save_model"]
 
 FORMAT = "sklstm-lstm-sequence-classifier"
-FORMAT_VERSION = 5  # 5: the token_dropout parameter
+FORMAT_VERSION = 6  # 5: the token_dropout parameter; 6: downsample
+# Older versions this sklstm still reads, each with what its files lack: the
+# values that reproduce how they were trained and predict.
+_UPGRADES = {5: {"params": {"downsample": 1}, "architecture": {"downsample": 1}}}
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}
 # Keys that mark an encoded value; a dict with any of them as a key is stored
 # as pairs, so labels such as "__ndarray__" round-trip.
@@ -113,6 +116,7 @@ _ARCHITECTURE = {
     "embedding_dim": lambda v: v is None or _is_int(v, 1),
     "token_dropout": _is_rate,
     "n_positions": lambda v: v is None or _is_int(v, 1),
+    "downsample": lambda v: _is_int(v, 1),
     "conv_layers": lambda v: _is_int(v, 0),
     "conv_channels": lambda v: _is_int(v, 1),
     "conv_kernel_size": lambda v: _is_int(v, 1),
@@ -314,11 +318,13 @@ def load_model(path):
         found = document.get("format") if isinstance(document, dict) else None
         raise ValueError(f"{path} holds {found!r}, not {FORMAT!r}.")
     version = document.get("format_version")
-    if version != FORMAT_VERSION:
+    readable = [*sorted(_UPGRADES), FORMAT_VERSION]
+    if version not in readable:
         raise ValueError(
             f"{path} was written in sklstm model format version {version} (by "
             f"sklstm {document.get('sklstm_version')}); this sklstm "
-            f"({sklstm.__version__}) reads version {FORMAT_VERSION}. Load it with a "
+            f"({sklstm.__version__}) reads versions "
+            f"{', '.join(map(str, readable))}. Load it with a "
             "matching sklstm release."
         )
     if "sha256" not in content:
@@ -355,6 +361,8 @@ def _rebuild(document, weights):
     params = _decode(document["params"])
     if not isinstance(params, dict):
         raise ValueError("the parameters are not a mapping.")
+    upgrade = _UPGRADES.get(document["format_version"], {})
+    params = {**upgrade.get("params", {}), **params}
     names = set(LSTMSequenceClassifier().get_params(deep=False))
     _check_names("parameters", set(params), names, names)
     estimator = LSTMSequenceClassifier(**params)
@@ -374,6 +382,7 @@ def _rebuild(document, weights):
     architecture = document["architecture"]
     if not isinstance(architecture, dict):
         raise ValueError("the architecture is not a mapping.")
+    architecture = {**upgrade.get("architecture", {}), **architecture}
     names = set(_ARCHITECTURE)
     _check_names("architecture entries", set(architecture), names, names)
     for name, check in _ARCHITECTURE.items():

@@ -21,6 +21,8 @@ FAST = dict(conftest.FAST, max_epochs=4, learning_rate=1e-2)
         dict(fcn_width=8),
         dict(pooling="attention"),
         dict(conv_layers=1, fcn_width=4, pooling="attention", bidirectional=True),
+        dict(downsample=3),
+        dict(downsample=4, fcn_width=4, conv_layers=1, pooling="mean"),
     ],
 )
 def test_levers_keep_padding_out_of_every_output(params):
@@ -30,6 +32,41 @@ def test_levers_keep_padding_out_of_every_output(params):
     alone = np.vstack([clf.predict_proba([x]) for x in X[:15]])
     np.testing.assert_allclose(together[:15], alone, atol=1e-5)
     np.testing.assert_allclose(clf.predict_proba(X[::-1])[::-1], together, atol=1e-5)
+
+
+def test_downsample_averages_each_run_of_real_steps():
+    import torch
+
+    from sklstm._network import average_steps
+
+    rng = np.random.RandomState(0)
+    x = torch.from_numpy(rng.normal(size=(2, 7, 3)).astype(np.float32))
+    x[1, 5:] = 99.0  # padding after the second sequence's 5 steps: never read
+    averaged, lengths = average_steps(x, torch.tensor([7, 5]), 3)
+    assert lengths.tolist() == [3, 2]
+    expected = [x[0, :3].mean(0), x[0, 3:6].mean(0), x[0, 6:].mean(0)]
+    np.testing.assert_allclose(averaged[0], torch.stack(expected), atol=1e-6)
+    expected = [x[1, :3].mean(0), x[1, 3:5].mean(0)]
+    np.testing.assert_allclose(averaged[1, :2], torch.stack(expected), atol=1e-6)
+    # Fixed length: no lengths in, none out; a short last run averages itself.
+    averaged, lengths = average_steps(x[:1], None, 3)
+    assert lengths is None and averaged.shape == (1, 3, 3)
+    np.testing.assert_allclose(averaged[0, 2], x[0, 6], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [(24, 1), (64, 1), (65, 2), (140, 3), (300, 4), (512, 4), (577, 5), (2000, 16)],
+)
+def test_downsample_auto_averages_long_series_to_33_to_128_steps(steps, expected):
+    X = np.random.RandomState(0).normal(size=(8, steps, 1)).astype(np.float32)
+    y = np.arange(8) % 2
+    params = dict(FAST, hidden_size=2, max_epochs=1)
+    clf = LSTMSequenceClassifier(**params).fit(X, y)
+    assert clf.module_.config["downsample"] == expected
+    tokens = [np.arange(1, steps + 1) for _ in range(8)]
+    text = LSTMSequenceClassifier(**params, embedding_dim=2).fit(tokens, y)
+    assert text.module_.config["downsample"] == 1
 
 
 def test_fcn_branch_is_on_by_default_for_real_values_only():

@@ -367,6 +367,14 @@ def test_max_steps_sets_the_epochs_when_max_epochs_is_none():
     assert fixed.fit(X, y).n_epochs_ == 2
     warm = LSTMSequenceClassifier(**params, max_steps=10, warm_start=True)
     assert warm.fit(X, y).fit(X, y).n_epochs_ == 8
+    # 'auto': 700 steps for real values, 1000 for token ids; 350 rows in
+    # batches of 175 take 2 steps per epoch.
+    X, y = mean_sign_task(n=350, steps=2)
+    params = dict(params, hidden_size=1, batch_size=175)
+    assert LSTMSequenceClassifier(**params).fit(X, y).n_epochs_ == 350
+    tokens = [np.array([1 + label]) for label in y]
+    text = LSTMSequenceClassifier(**params, embedding_dim=1).fit(tokens, y)
+    assert text.n_epochs_ == 500
 
 
 def test_partial_fit_trains_one_epoch_per_call():

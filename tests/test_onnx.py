@@ -70,8 +70,20 @@ def test_every_architecture_exports_exactly(pooling, bidirectional, num_layers):
         dict(normalize="sequence"),
         dict(class_weight="balanced", prior_correction=True),
         dict(prior_correction={0: 0.9, 1: 0.1}),
+        dict(downsample=5),
+        dict(downsample=3, fcn_width=4, conv_layers=1, normalize="sequence"),
     ],
-    ids=["conv", "conv-even-kernel", "fcn", "fcn-conv", "normalize", "prior", "dict"],
+    ids=[
+        "conv",
+        "conv-even-kernel",
+        "fcn",
+        "fcn-conv",
+        "normalize",
+        "prior",
+        "dict",
+        "downsample",
+        "downsample-fcn-conv",
+    ],
 )
 def test_front_ends_normalisation_and_priors_export_exactly(params):
     for X, y in ragged_and_fixed():
@@ -138,7 +150,11 @@ def test_labels_come_out_as_predict_gives_them(labels):
 
 @pytest.mark.parametrize(
     "params",
-    [dict(pooling="last", bidirectional=True), dict(fcn_width=4, conv_layers=1)],
+    [
+        dict(pooling="last", bidirectional=True),
+        dict(fcn_width=4, conv_layers=1),
+        dict(fcn_width=4, downsample=3),
+    ],
 )
 def test_padding_never_changes_an_output(params):
     X, y = ragged_task(n=40)

@@ -77,7 +77,7 @@ def test_load_rejects_foreign_and_future_files(tmp_path):
     path = tmp_path / "model.sklstm"
     save_model(clf, path)
     rewrite(path, tmp_path / "future.sklstm", lambda d: d.update(format_version=99))
-    with pytest.raises(ValueError, match=r"format version 99.*reads version 5"):
+    with pytest.raises(ValueError, match=r"format version 99.*reads versions 5, 6"):
         load_model(tmp_path / "future.sklstm")
     (tmp_path / "junk.sklstm").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not an sklstm model file"):
@@ -304,3 +304,24 @@ def test_every_fitted_attribute_is_saved(tmp_path, tokens):
     save_model(clf, tmp_path / "model.sklstm")
     restored = load_model(tmp_path / "model.sklstm")
     assert {k for k in vars(restored) if k.endswith("_")} == fitted - {"optimizer_"}
+
+
+def test_files_of_format_5_load_and_predict_as_saved():
+    """``tests/data/format5.sklstm`` was saved by sklstm at format version 5
+    (before ``downsample``): ``LSTMSequenceClassifier(hidden_size=4,
+    fcn_width=4, max_epochs=3, random_state=0)`` fitted on ``X`` below."""
+    from pathlib import Path
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    restored = load_model(Path(__file__).parent / "data" / "format5.sklstm")
+    assert restored.downsample == 1
+    assert restored.module_.config["downsample"] == 1
+    expected = [
+        [0.56801359, 0.43198641],
+        [0.63863376, 0.36136624],
+        [0.57528575, 0.42471425],
+        [0.56998022, 0.43001978],
+        [0.54402156, 0.45597844],
+    ]
+    np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)

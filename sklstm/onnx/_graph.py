@@ -58,6 +58,8 @@ def classifier(g, clf, x, lengths, *, label, probabilities):
     elif clf.normalize == "sequence":
         x = _normalize_each(g, x, lengths)
     branch = None if network.fcn is None else _fcn(g, network.fcn, x, lengths)
+    if network.downsample > 1:
+        x, lengths = _average_steps(g, x, lengths, network.downsample)
     if network.frontend is not None:
         x, lengths = _frontend(g, network.frontend, x, lengths)
     summary = _lstm(g, network, x, lengths)
@@ -118,6 +120,41 @@ def _normalize_each(g, x, lengths):
     std = g.op("Sqrt", variance)
     zero, one = g.const(0, FLOAT, "zero"), g.const(1, FLOAT, "one")
     return g.op("Div", centred, g.op("Where", g.op("Greater", std, zero), std, one))
+
+
+def _average_steps(g, x, lengths, size):
+    """``downsample``: each run of ``size`` steps averaged over its real
+    steps, and the new lengths (``ceil(lengths / size)``)."""
+    x = g.op("Mul", x, g.unsqueeze(step_mask(g, lengths, x, dtype=FLOAT), 2))
+    size_1d = g.const([size], INT64, "size")
+    short = g.op(
+        "Mod", g.op("Sub", size_1d, g.op("Mod", g.dim(x, 1), size_1d)), size_1d
+    )
+    pads = g.op(
+        "Concat",
+        g.const([0, 0, 0, 0], INT64, "pads"),
+        short,
+        g.const([0], INT64),
+        axis=0,
+    )
+    shape = g.op("Concat", g.const([0, -1, size], INT64, "shape"), g.dim(x, 2), axis=0)
+    runs = g.op("Reshape", g.op("Pad", x, pads), shape)
+    total = g.sum(runs, 2)
+    starts = g.op("Mul", step_indices(g, total), g.const(size, INT64, "size"))
+    counts = g.op(
+        "Clip",
+        g.op("Sub", g.unsqueeze(lengths, 1), g.unsqueeze(starts, 0)),
+        g.const(1, INT64, "one"),
+        g.const(size, INT64, "size"),
+    )
+    counts = g.unsqueeze(g.op("Cast", counts, to=_onnx_type(FLOAT)), 2)
+    return g.op("Div", total, counts), _ceil_div(g, lengths, size)
+
+
+def _ceil_div(g, lengths, size):
+    """``ceil(lengths / size)`` of positive int64 lengths."""
+    total = g.op("Add", lengths, g.const(size - 1, INT64, "size_minus_one"))
+    return g.op("Div", total, g.const(size, INT64, "size"))
 
 
 def _embed(g, embedding, vocabulary, ids, lengths):
@@ -189,11 +226,18 @@ def _frontend(g, frontend, x, lengths):
 
 
 def _fcn(g, fcn, x, lengths):
-    """The FCN branch: three conv + batch norm + ReLU blocks, then the mean
-    over real steps."""
+    """The FCN branch: three conv + batch norm + ReLU blocks (the first one's
+    output max-pooled in runs of ``fcn.pool`` steps), then the mean over real
+    steps."""
     x = _channels_first(g, x, lengths)
     mask = g.unsqueeze(step_mask(g, lengths, x, 2, FLOAT), 1)
-    for block in fcn.blocks:
+    for i, block in enumerate(fcn.blocks):
+        if i == 1 and fcn.pool > 1:
+            x = g.op(
+                "MaxPool", x, kernel_shape=[fcn.pool], strides=[fcn.pool], ceil_mode=1
+            )
+            lengths = _ceil_div(g, lengths, fcn.pool)
+            mask = g.unsqueeze(step_mask(g, lengths, x, 2, FLOAT), 1)
         left, right = block["pad"].padding
         x = _conv(g, block["conv"], x, pads=[left, right])
         norm = block["norm"]
