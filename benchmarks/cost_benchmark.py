@@ -419,6 +419,9 @@ def main():
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    # A process's first torch optimizer imports torch._dynamo (over a second):
+    # paid here, so that no measured fit or loop pays it.
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     report = Report()
     report(f"{torch.get_num_threads()} torch thread(s)")
     for part in args.parts:
