@@ -12,8 +12,8 @@ Four reports (``--parts``, all by default), for the recommended one-liner
   multichannel series, token ids) one fit per configuration, split into its
   parts: per optimizer step the LSTM (forward + backward), the FCN branch
   (forward + backward) and the rest of the step (head, loss, clipping, Adam),
-  then the rest of the fit (batching, augmentation, the epoch's bookkeeping,
-  priors): fit time minus steps x step time.
+  and the time spent outside the training epochs (validating the data,
+  building the network, priors).
 * ``hand``: the one-liner's fit against a minimal hand-written PyTorch loop
   doing the work of the old defaults (LSTM 32 + FCN branch 64/128/64, batches
   of 16, 1000 Adam steps on a one-cycle schedule) on two shapes, interleaved
@@ -199,7 +199,7 @@ def profile(report, args):
     report(
         "\n## Where a fit's time goes\n\n"
         "| shape | config | fit (s) | steps | ms / step | LSTM | FCN branch "
-        "| rest of step | rest of fit (s) | network |",
+        "| rest of step | outside the epochs (s) | network |",
         "|---|---|---|---|---|---|---|---|---|---|",
     )
     for (name, (make, params)), config in itertools.product(
@@ -219,19 +219,22 @@ def profile(report, args):
         X_net = model[0].transform(X) if hasattr(model, "steps") else X
         parts = part_costs(clf, X_net)
         other = parts["step"] - parts["LSTM"] - parts["FCN branch"]
-        rest = fit - steps * parts["step"] / 1e3
+        epochs = sum(entry["duration"] for entry in clf.history_)
+        rest = fit - epochs
         network = describe(clf.module_.config)
         report(
-            f"| {name} | {config} | {fit:.1f} | {steps} | {1e3 * fit / steps:.1f} "
+            f"| {name} | {config} | {fit:.1f} | {steps} | {1e3 * epochs / steps:.1f} "
             f"| {parts['LSTM']:.1f} ({parts['LSTM'] / parts['step']:.0%}) "
             f"| {parts['FCN branch']:.1f} ({parts['FCN branch'] / parts['step']:.0%}) "
             f"| {other:.1f} ({other / parts['step']:.0%}) "
             f"| {rest:.1f} ({rest / fit:.0%}) | {network} |"
         )
     report(
-        "\nms / step: fit time over optimizer steps. LSTM, FCN branch, rest of "
-        "step: milliseconds per step (share of a whole step), timed alone on one "
-        "training batch, median of 30."
+        "\nms / step: the training epochs' time over their optimizer steps (an "
+        "epoch's bookkeeping included). LSTM, FCN branch, rest of step (head, "
+        "loss, clipping, Adam): milliseconds (share of a whole step) timed alone "
+        "on one training batch, median of 30. Outside the epochs: validating "
+        "the data, building the network, priors."
     )
 
 
