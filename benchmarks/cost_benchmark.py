@@ -46,6 +46,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from torch import nn
 
 from sklstm import LSTMSequenceClassifier
+from sklstm._network import average_steps
 from sklstm.preprocessing import SequenceScaler
 
 # name -> parameters changed from the shipped defaults
@@ -174,12 +175,14 @@ def part_costs(clf, X, repeats=30):
         optimizer.step()
 
     inputs = x if module.embedding is None else module.embedding(x[:, :, 0]).detach()
+    # What the LSTM reads: runs of ``downsample`` steps averaged.
+    averaged, steps = average_steps(inputs, lengths, module.downsample)
 
     def lstm():
-        data = inputs
-        if lengths is not None:
+        data = averaged
+        if steps is not None:
             data = nn.utils.rnn.pack_padded_sequence(
-                inputs, lengths, batch_first=True, enforce_sorted=False
+                averaged, steps, batch_first=True, enforce_sorted=False
             )
         for layer in module.layers:
             data, (h_n, _) = layer(data)
