@@ -340,6 +340,8 @@ def suite(report, args):
         channels = np.asarray(X_train[0]).reshape(len(X_train[0]), -1).shape[1]
         steps_text = "-".join(map(str, sorted({min(lengths), max(lengths)})))
         cells = [name, f"{len(train)} x {steps_text} x {channels}"]
+        # numba compiles MiniRocket once per kind of input: not timed.
+        minirocket().fit(take(task.X, train), task.y[train])
         rocket = evaluate(minirocket(), task.X, task.y, train, test, seed=0)
         totals["minirocket"] += rocket["fit_time_s"]
         for config in args.configs:
@@ -354,7 +356,7 @@ def suite(report, args):
                 str(steps),
                 f"{1e3 * fit / steps:.1f}",
                 f"{out['balanced_accuracy']:.3f}",
-                f"{fit / rocket['fit_time_s']:.0f}x",
+                f"{fit / rocket['fit_time_s']:.2g}x",
             ]
         cells += [f"{rocket['fit_time_s']:.2f}", f"{rocket['balanced_accuracy']:.3f}"]
         report("| " + " | ".join(cells) + " |")

@@ -136,16 +136,18 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         steps only. ``'attention'``: outputs weighted by learned scores,
         softmax over real steps. Padding never enters.
     downsample : int or 'auto', default='auto'
-        Average each run of ``downsample`` consecutive steps into one before
-        the network reads a sequence (the LSTM and the FCN branch alike; over
-        real steps only, so a sequence of ``t`` steps becomes ``ceil(t /
-        downsample)``). Long series then cost proportionally less per step,
-        and the FCN branch's kernels span a wider stretch of the series.
-        ``'auto'``: for real values, ``ceil(t / 64)`` steps, at most 4, or
+        Read long series at a coarser step: the LSTM reads each run of
+        ``downsample`` consecutive steps averaged into one (over real steps
+        only, so a sequence of ``t`` steps becomes ``ceil(t / downsample)``),
+        and the FCN branch, whose first block still reads every step,
+        max-pools that block's output in runs of the same size before its two
+        wide blocks. A step of training then costs a fraction on long series,
+        and the branch's kernels span a wider stretch of the series.
+        ``'auto'``: for real values, ``ceil(t / 64)``, at most 4, or
         ``ceil(t / 128)`` when that is more, where ``t`` is the median
-        training length: none up to 64 steps, 2 up to 128, 3 up to 192, 4 up
-        to 512 and ``ceil(t / 128)`` beyond (16 for 2000 steps), so the
-        network reads 33 to 128 steps; 1 (none) for token ids
+        training length: 1 (none) up to 64 steps, 2 up to 128, 3 up to 192, 4
+        up to 512 and ``ceil(t / 128)`` beyond (16 for 2000 steps), so longer
+        series are read as 33 to 128 steps; 1 for token ids
         (``embedding_dim``). The value used is
         ``module_.config['downsample']``.
     conv_layers : int, default=0
@@ -364,8 +366,12 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Where the network runs; ``'auto'`` picks ``'cuda'`` when available.
     n_threads : int or None, default=None
         Torch intra-op threads during ``fit`` and prediction (restored
-        afterwards). ``None`` leaves torch's setting alone. Set it to 1 when a
-        search runs fits in parallel (``n_jobs``) to avoid oversubscription.
+        afterwards). ``None`` leaves torch's setting alone. A search with
+        ``n_jobs`` in joblib's default process workers needs nothing: joblib
+        gives each worker ``cores // n_jobs`` threads. In threads (joblib's
+        threading backend), where the count is one setting for the process,
+        set it once with :func:`torch.set_num_threads` before the search (see
+        "Fits in parallel" in the estimator guide).
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split, the network's initial weights, dropout and
         the order of the training samples: an int makes ``fit`` reproducible

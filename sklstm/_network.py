@@ -109,7 +109,9 @@ class FCNBranch(nn.Module):
 
     Three blocks of Conv1d ("same" padding, kernels 8, 5, 3) + BatchNorm + ReLU,
     then global average pooling over each sequence's real steps. Batch
-    statistics count real steps only, so padding does not move training.
+    statistics count real steps only, so padding does not move training. With
+    ``pool > 1`` the first block's output is max-pooled in runs of ``pool``
+    steps, so the two wider blocks read ``ceil(steps / pool)`` steps.
     """
 
     def __init__(self, in_channels, widths, pool=1):
@@ -199,8 +201,9 @@ class LSTMNetwork(nn.Module):
         Rows of a learned position embedding added to the token embeddings
         (step ``t`` reads row ``min(t, n_positions - 1)``); ``None``: none.
     downsample : int
-        Average each run of this many steps into one (:func:`average_steps`)
-        before both the LSTM and the FCN branch read the sequence; 1: none.
+        The LSTM (and front end) reads each run of this many steps averaged
+        into one (:func:`average_steps`); the FCN branch max-pools its first
+        block's output in runs of this many steps; 1: neither.
     conv_layers, conv_channels, conv_kernel_size, conv_stride : int
         The convolutional front end (``conv_layers=0``: none).
     fcn_widths : sequence of 3 ints or None

@@ -230,7 +230,10 @@ def test_auto_defaults_follow_the_kind_of_input(tokens):
     assert clf.get_params()["pooling"] == "auto"
     assert clf.module_.pooling == ("max" if tokens else "last")
     assert clf.module_.layers[0].bidirectional is tokens
-    assert clf.history_[0]["learning_rate"] == (1e-2 if tokens else 3e-3)
+    assert clf.history_[0]["learning_rate"] == 1e-2
+    if not tokens:  # a plain LSTM, without the FCN branch, learns at 3e-3
+        plain = LSTMSequenceClassifier(**params, fcn_width=None).fit(X, y)
+        assert plain.history_[0]["learning_rate"] == 3e-3
 
 
 def test_auto_defaults_give_way_to_given_values():
