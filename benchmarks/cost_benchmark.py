@@ -319,6 +319,11 @@ def hand(report, args):
         )
 
 
+def ratio(a, b):
+    """``a / b`` as ``12x`` or, under 10, ``2.5x``."""
+    return f"{a / b:.{0 if a > 10 * b else 1}f}x"
+
+
 def suite(report, args):
     tasks = load_tasks(False, args.data, args.fetch)
     if args.datasets:
@@ -356,7 +361,7 @@ def suite(report, args):
                 str(steps),
                 f"{1e3 * fit / steps:.1f}",
                 f"{out['balanced_accuracy']:.3f}",
-                f"{fit / rocket['fit_time_s']:.2g}x",
+                ratio(fit, rocket["fit_time_s"]),
             ]
         cells += [f"{rocket['fit_time_s']:.2f}", f"{rocket['balanced_accuracy']:.3f}"]
         report("| " + " | ".join(cells) + " |")
