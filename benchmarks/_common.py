@@ -5,6 +5,7 @@ DIR``, writes them to ``DIR/<name>.md`` under a header that says which
 command, commit, library versions and machine produced them.
 """
 
+import ast
 import os
 import platform
 import subprocess
@@ -112,3 +113,15 @@ def reset_peak():
             f.write("5")
     except OSError:
         pass
+
+
+def parse_config(text, named):
+    """Parameter changes from a name of ``named`` (``{name: {param: value}}``)
+    or from ``key=value,key=value`` text (values as Python literals)."""
+    if text in named:
+        return named[text]
+    changes = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        changes[key.strip()] = ast.literal_eval(value.strip())
+    return changes

@@ -16,14 +16,13 @@ a CSV of every fit to ``--out``.
 """
 
 import argparse
-import ast
 import csv
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from _common import header, provenance
+from _common import header, parse_config, provenance
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed
 from protocol import add_data_arguments, evaluate, load_published, load_tasks
@@ -46,24 +45,10 @@ CONFIGS = {
 }
 
 
-def parse_config(text):
-    """A name from ``CONFIGS``, or ``key=value,key=value`` parameter changes."""
-    if text in CONFIGS:
-        return CONFIGS[text]
-    changes = {}
-    for item in text.split(","):
-        key, _, value = item.partition("=")
-        changes[key.strip()] = ast.literal_eval(value.strip())
-    return changes
-
-
 def build(config):
-    return make_pipeline(
-        SequenceScaler(),
-        LSTMSequenceClassifier(
-            **{"class_weight": "balanced", "n_threads": 1, **parse_config(config)}
-        ),
-    )
+    params = {"class_weight": "balanced", "n_threads": 1}
+    params.update(parse_config(config, CONFIGS))  # a config may override them
+    return make_pipeline(SequenceScaler(), LSTMSequenceClassifier(**params))
 
 
 def run(name, config, estimator, X, y, train, test, resample):

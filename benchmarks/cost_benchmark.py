@@ -24,12 +24,11 @@ Four reports (``--parts``, all by default), for the recommended one-liner
 Run it alone: two torch jobs on the same cores distort each other many-fold.
 
     python benchmarks/cost_benchmark.py --out benchmarks/results
-    python benchmarks/cost_benchmark.py --parts suite --data ../shared/data \\
+    python benchmarks/cost_benchmark.py --parts suite --data DIR \\
         --configs before defaults
 """
 
 import argparse
-import ast
 import itertools
 import math
 import os
@@ -38,7 +37,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from _common import Report
+from _common import Report, parse_config
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed, parallel_backend
 from protocol import add_data_arguments, evaluate, load_tasks, minirocket, take
@@ -49,23 +48,12 @@ from sklstm import LSTMSequenceClassifier
 from sklstm._network import average_steps
 from sklstm.preprocessing import SequenceScaler
 
-# name -> parameters changed from the shipped defaults
 # The defaults for real values before the cost cut (token ids: unchanged).
 BEFORE = dict(downsample=1, learning_rate=3e-3, max_steps=1000)
+# name -> parameters changed from the shipped defaults
 CONFIGS = {"defaults": {}, "before": BEFORE}
 # The two shapes of the hand-loop comparison: (n, steps, classes).
 HAND_SHAPES = {"long": (322, 512, 2), "short": (500, 140, 5)}
-
-
-def parse_config(text):
-    """A name from ``CONFIGS``, or ``key=value,key=value`` parameter changes."""
-    if text in CONFIGS:
-        return CONFIGS[text]
-    changes = {}
-    for item in text.split(","):
-        key, _, value = item.partition("=")
-        changes[key.strip()] = ast.literal_eval(value.strip())
-    return changes
 
 
 def one_liner(**params):
@@ -211,7 +199,7 @@ def profile(report, args):
         if "embedding_dim" in params and config == "before":
             continue  # the token defaults did not change
         X, y = make()
-        model = one_liner(random_state=0, **{**parse_config(config), **params})
+        model = one_liner(random_state=0, **{**parse_config(config, CONFIGS), **params})
         if "embedding_dim" in params:  # token ids: nothing to scale
             model = model[-1]
         start = time.perf_counter()
@@ -350,9 +338,8 @@ def suite(report, args):
         rocket = evaluate(minirocket(), task.X, task.y, train, test, seed=0)
         totals["minirocket"] += rocket["fit_time_s"]
         for config in args.configs:
-            out = evaluate(
-                one_liner(**parse_config(config)), task.X, task.y, train, test, seed=0
-            )
+            model = one_liner(**parse_config(config, CONFIGS))
+            out = evaluate(model, task.X, task.y, train, test, seed=0)
             steps = optimizer_steps(out["estimator"][-1])
             fit = out["fit_time_s"]
             totals[config] += fit
