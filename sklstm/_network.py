@@ -138,9 +138,8 @@ class FCNBranch(nn.Module):
         if lengths is not None:
             # Whatever the padding holds, the kernels read zeros.
             x = x * real_steps(lengths, x.shape[2], x.device)[:, None, :]
+        mask, norm_mask, count = self._masks(x, lengths)
         for i, block in enumerate(self.blocks):
-            if i == 0 or (i == 1 and self.pool > 1):
-                mask, norm_mask, count = self._masks(x, lengths)
             x = block["conv"](block["pad"](x))
             x = torch.relu(_batch_norm(block["norm"], x, norm_mask, count))
             if mask is not None:
@@ -151,6 +150,7 @@ class FCNBranch(nn.Module):
                 x = F.max_pool1d(x, self.pool, ceil_mode=True)
                 if lengths is not None:
                     lengths = -(-lengths // self.pool)
+                mask, norm_mask, count = self._masks(x, lengths)
         if lengths is None:
             return x.mean(dim=2)
         return x.sum(dim=2) / lengths.to(x.device)[:, None].to(x.dtype)
