@@ -6,21 +6,28 @@ import math
 import torch
 
 OPTIMIZERS = {
-    "adam": lambda params, lr, weight_decay, momentum: torch.optim.Adam(
-        params, lr=lr, weight_decay=weight_decay
+    "adam": lambda params, lr, weight_decay, momentum, fused: torch.optim.Adam(
+        params, lr=lr, weight_decay=weight_decay, fused=fused
     ),
-    "adamw": lambda params, lr, weight_decay, momentum: torch.optim.AdamW(
-        params, lr=lr, weight_decay=weight_decay
+    "adamw": lambda params, lr, weight_decay, momentum, fused: torch.optim.AdamW(
+        params, lr=lr, weight_decay=weight_decay, fused=fused
     ),
-    "sgd": lambda params, lr, weight_decay, momentum: torch.optim.SGD(
-        params, lr=lr, momentum=momentum, weight_decay=weight_decay
+    "sgd": lambda params, lr, weight_decay, momentum, fused: torch.optim.SGD(
+        params, lr=lr, momentum=momentum, weight_decay=weight_decay, fused=fused
     ),
 }
+# Devices whose parameters take torch's fused optimizer kernels: one kernel
+# updates every parameter, where the default visits them one by one (on a CPU
+# that loop was a tenth of a default fit's step; benchmarks/results/cost.md).
+FUSED_DEVICES = ("cpu", "cuda")
 
 
 def make_optimizer(module, kind, *, lr, weight_decay, momentum):
-    """A fresh optimizer of ``kind`` over ``module``'s parameters."""
-    return OPTIMIZERS[kind](module.parameters(), lr, weight_decay, momentum)
+    """A fresh optimizer of ``kind`` over ``module``'s parameters, fused where
+    the parameters' device allows it (the same update, to float rounding)."""
+    params = list(module.parameters())
+    fused = params[0].device.type in FUSED_DEVICES or None
+    return OPTIMIZERS[kind](params, lr, weight_decay, momentum, fused)
 
 
 def resume(module, optimizer, device, kind, *, lr, weight_decay, momentum):

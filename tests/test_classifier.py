@@ -197,6 +197,8 @@ def test_optimizers_with_l1_and_l2(optimizer):
         clip_grad_norm=None,
     ).fit(X, y)
     assert clf.score(X, y) > 0.75
+    # One fused kernel updates every parameter on a CPU.
+    assert clf.optimizer_.param_groups[0]["fused"] is True
 
 
 def test_l1_shrinks_the_weights():

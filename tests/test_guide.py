@@ -42,7 +42,7 @@ def test_guide_examples_run_and_hold(tmp_path, monkeypatch):
     namespace = {}
     exec(blocks[0], namespace)
     predicted = namespace["model"].predict(namespace["X_test"])
-    assert balanced_accuracy_score(namespace["y_test"], predicted) > 0.83
+    assert balanced_accuracy_score(namespace["y_test"], predicted) > 0.82
     with pytest.warns(CollapseWarning):
         exec(blocks[1], namespace)
     assert namespace["search"].best_params_ == {"class_weight": "balanced"}
