@@ -12,6 +12,8 @@ fitted attributes listed here are restored, each checked.
 import hashlib
 import io
 import json
+import os
+import uuid
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -216,9 +218,20 @@ def save_model(estimator, path):
     estimator : LSTMSequenceClassifier
         Fitted. Its hyper-parameters must be plain values or sklstm augmenters
         (a callable ``scoring`` or a ``RandomState`` instance cannot be stored).
-    path : str or path-like
-        Destination file. The optimizer state is not saved: a loaded model
-        predicts, and continues training with a fresh optimizer.
+    path : str, path-like or binary file object
+        Destination file. A file at ``path`` is replaced only once the new
+        one is completely written (a temporary file in the same folder, then
+        an atomic rename), so a failed save leaves it as it was, and a reader
+        sees either the old model or the new one. A file object (``open(...,
+        "wb")``, :class:`io.BytesIO`) receives the bytes as they are. The
+        optimizer state is not saved: a loaded model predicts, and continues
+        training with a fresh optimizer.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (missing folder: ``FileNotFoundError``;
+        a full disk, no permission); the message names ``path``.
 
     Examples
     --------
@@ -261,9 +274,36 @@ def save_model(estimator, path):
     }
     text = json.dumps(document)
     weights = {k: v.detach().cpu() for k, v in estimator.module_.state_dict().items()}
+    buffer = io.BytesIO()
     torch.save(
-        {"sklstm": text, "weights": weights, "sha256": _digest(text, weights)}, path
+        {"sklstm": text, "weights": weights, "sha256": _digest(text, weights)}, buffer
     )
+    if hasattr(path, "write"):
+        path.write(buffer.getvalue())
+    else:
+        _replace_file(Path(path), buffer.getvalue())
+
+
+def _replace_file(path, data):
+    """Write ``data`` to ``path`` through a temporary file in its folder and an
+    atomic rename: ``path`` is either untouched or the complete new file."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        # os.open's mode goes through the umask, as a plain open's does.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise type(exc)(
+            exc.errno, f"Could not save the model to {path}: {exc.strerror}", str(path)
+        ) from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def load_model(path):
@@ -271,7 +311,9 @@ def load_model(path):
 
     Parameters
     ----------
-    path : str or path-like
+    path : str, path-like or binary file object
+        A file written by :func:`save_model`, or a file object open for
+        reading its bytes (``open(..., "rb")``, :class:`io.BytesIO`).
 
     Returns
     -------
@@ -288,7 +330,16 @@ def load_model(path):
         attributes of the wrong type), or was written in a format version this
         sklstm cannot read.
     """
-    data = Path(path).read_bytes()  # a missing file stays a FileNotFoundError
+    if hasattr(path, "read"):
+        data = None if isinstance(path, io.TextIOBase) else path.read()
+        if not isinstance(data, bytes):
+            raise TypeError(
+                "load_model reads a binary file object (open(path, 'rb'));"
+                f" this one is {type(path).__name__}."
+            )
+        path = getattr(path, "name", "The file object")  # for the messages
+    else:
+        data = Path(path).read_bytes()  # a missing file stays a FileNotFoundError
     try:
         content = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:

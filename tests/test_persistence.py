@@ -325,3 +325,89 @@ def test_files_of_format_5_load_and_predict_as_saved():
         [0.54402156, 0.45597844],
     ]
     np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)
+
+
+def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    X, y = mean_sign_task()
+    old = LSTMSequenceClassifier(**FAST).fit(X, y)
+    path = tmp_path / "model.sklstm"
+    save_model(old, path)
+    before = path.read_bytes()
+
+    def disk_full(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    new = LSTMSequenceClassifier(**dict(FAST, random_state=1)).fit(X, y)
+    with pytest.raises(OSError, match=r"Could not save the model to .*model\.sklstm"):
+        save_model(new, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.sklstm"]  # no leftovers
+    np.testing.assert_array_equal(load_model(path).predict(X), old.predict(X))
+
+
+def test_saving_into_a_missing_folder_names_it(tmp_path):
+    X, y = mean_sign_task()
+    clf = LSTMSequenceClassifier(**FAST).fit(X, y)
+    with pytest.raises(FileNotFoundError, match="missing"):
+        save_model(clf, tmp_path / "missing" / "model.sklstm")
+
+
+def test_file_objects_save_and_load(tmp_path):
+    import io
+
+    X, y = mean_sign_task()
+    clf = LSTMSequenceClassifier(**FAST).fit(X, y)
+    buffer = io.BytesIO()
+    save_model(clf, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(
+        load_model(buffer).predict_proba(X), clf.predict_proba(X)
+    )
+    with open(tmp_path / "model.sklstm", "wb") as file:
+        save_model(clf, file)
+    with open(tmp_path / "model.sklstm", "rb") as file:
+        np.testing.assert_array_equal(load_model(file).predict(X), clf.predict(X))
+    with pytest.raises(ValueError, match=r"model\.sklstm is not an sklstm model"):
+        with open(tmp_path / "model.sklstm", "rb") as file:
+            file.read(10)
+            load_model(file)  # the rest of a file is not a model file
+    with open(tmp_path / "model.sklstm") as text:
+        with pytest.raises(TypeError, match="binary file object"):
+            load_model(text)
+
+
+def test_readers_never_see_a_damaged_file_while_it_is_replaced(tmp_path):
+    import threading
+
+    X, y = mean_sign_task()
+    models = [
+        LSTMSequenceClassifier(**dict(FAST, random_state=s)).fit(X, y) for s in (0, 1)
+    ]
+    expected = [m.predict_proba(X[:20]) for m in models]
+    path = tmp_path / "model.sklstm"
+    save_model(models[0], path)
+    done, seen, errors = threading.Event(), [], []
+
+    def read():
+        while not done.is_set():
+            try:
+                proba = load_model(path).predict_proba(X[:20])
+            except Exception as exc:  # any failure is the finding
+                errors.append(exc)
+                return
+            seen.append(any(np.array_equal(proba, e) for e in expected))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for i in range(60):
+        save_model(models[i % 2], path)
+    done.set()
+    for reader in readers:
+        reader.join()
+    assert errors == []
+    assert seen and all(seen)
