@@ -118,6 +118,26 @@ def test_token_ids_map_to_the_vocabulary_inside_the_graph():
     assert_same(clf, np.stack([x[:1] for x in X_new]).repeat(5, axis=1))
 
 
+def test_zero_padded_token_ids_are_read_as_predict_reads_them():
+    rng = np.random.default_rng(0)
+    X = [rng.integers(1, 30, size=rng.integers(1, 15)) for _ in range(60)]
+    y = np.array([int(np.any(x > 20)) for x in X])
+    clf = LSTMSequenceClassifier(**TINY, embedding_dim=4).fit(X, y)
+    post, pre = np.zeros((60, 16), dtype=np.int64), np.zeros((60, 16), dtype=np.int64)
+    for i, x in enumerate(X):
+        post[i, : len(x)], pre[i, 16 - len(x) :] = x, x
+    for padded in (post, pre, post.astype(np.float64), post[:, :, None]):
+        label, _ = assert_same(clf, padded)
+        np.testing.assert_array_equal(label, clf.predict(X))
+    np.testing.assert_array_equal(onnx_inputs(clf, pre)["lengths"], [len(x) for x in X])
+    # Without a lengths input, the graph reads 0 as padding itself.
+    sess = ort.InferenceSession(to_onnx(clf, lengths=False).SerializeToString())
+    for padded in (post, pre):
+        label, proba = sess.run(None, {"X": padded})
+        np.testing.assert_array_equal(label, clf.predict(X))
+        np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-5)
+
+
 @pytest.mark.filterwarnings("ignore:No token id occurs")
 def test_a_model_whose_every_token_is_unknown():
     rng = np.random.default_rng(0)
@@ -209,18 +229,39 @@ def test_what_cannot_be_exported_is_named():
         to_onnx(clf)
 
 
-@pytest.mark.parametrize("tokens", [False, True])
-def test_skl2onnx_converts_a_scikit_learn_pipeline(tokens):
+@pytest.mark.parametrize(
+    ("tokens", "layout"),
+    [
+        (False, "3-D float32"),
+        (False, "3-D float64"),
+        (False, "2-D float32"),
+        (False, "2-D float64"),
+        (False, "2-D float64, no scaler"),
+        (True, "2-D int64"),
+        (True, "2-D int64, 0-padded"),
+        (True, "2-D float64, 0-padded"),
+        (True, "3-D int64"),
+    ],
+)
+def test_skl2onnx_converts_a_scikit_learn_pipeline(tokens, layout):
     skl2onnx = pytest.importorskip("skl2onnx")
     X, y = mean_sign_task(n=60, scale=3.0)
     labels = np.array(["low", "high"])[y]
     if tokens:
         X = np.abs(np.round(X[:, :, 0])).astype(np.int64) + 1
+        if "0-padded" in layout:
+            X[np.arange(60), np.arange(60) % X.shape[1]] = 0  # one gap a row
         pipe = make_sklearn_pipeline(LSTMSequenceClassifier(**TINY, embedding_dim=3))
     else:
-        pipe = make_sklearn_pipeline(
-            SequenceScaler(), LSTMSequenceClassifier(**TINY, pooling="mean")
-        )
+        steps = [LSTMSequenceClassifier(**TINY, pooling="mean")]
+        if "no scaler" not in layout:
+            steps.insert(0, SequenceScaler())
+        pipe = make_sklearn_pipeline(*steps)
+    X = X.astype(np.float64 if "float64" in layout else X.dtype)
+    if layout.startswith("2-D") and not tokens:
+        X = X[:, :, 0]
+    if layout.startswith("3-D") and tokens:
+        X = X[:, :, None]
     pipe.fit(X, labels)
     proto = skl2onnx.to_onnx(pipe, X[:1])
     sess = ort.InferenceSession(

@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._classifier import LSTMSequenceClassifier
-from sklstm._sequences import is_ragged, pad
+from sklstm._sequences import is_ragged, pad, validate_tokens
 from sklstm.augmentation._base import BaseAugmenter
 from sklstm.onnx import _graph
 from sklstm.onnx._builder import ML_DOMAIN, GraphBuilder
@@ -53,8 +53,9 @@ def to_onnx(model, *, lengths=True):
         ``'passthrough'``.
     lengths : bool, default=True
         Whether the graph takes the sequences' true lengths. ``False``: a
-        graph for fixed-length batches, whose only input is ``X``, every
-        sequence filling all its steps.
+        graph whose only input is ``X``, every sequence filling all its
+        steps; for token ids, 0 is padding wherever it stands, as ``predict``
+        reads a 2-D array of ids.
 
     Returns
     -------
@@ -93,8 +94,11 @@ def to_onnx(model, *, lengths=True):
     tokens = clf.embedding_dim is not None
     x_type = TensorProto.INT64 if tokens else TensorProto.FLOAT
     x_shape = ["batch", "steps"] if tokens else ["batch", "steps", clf.n_channels_]
-    x = "X"
-    step_lengths = "lengths" if lengths else _graph.full_lengths(g, x)
+    x, step_lengths = "X", "lengths"
+    if not lengths and tokens:
+        x, step_lengths = _graph.token_sequences(g, x)  # 0 is padding
+    elif not lengths:
+        step_lengths = _graph.full_lengths(g, x)
     for step in steps:
         x = _graph.scale(g, step, x)
     _graph.classifier(
@@ -166,18 +170,20 @@ def onnx_inputs(model, X, *, lengths=True):
         ``lengths=False``.
     """
     clf = model[-1] if isinstance(model, Pipeline) else model
-    tokens = getattr(clf, "embedding_dim", None) is not None
-    dtype = np.int64 if tokens else np.float32
-    if is_ragged(X):
-        sequences = pad([np.asarray(x, dtype=dtype).reshape(len(x), -1) for x in X])
+    if getattr(clf, "embedding_dim", None) is not None:
+        # Token ids are read as predict reads them: 0 is padding, anywhere.
+        sequences, _ = validate_tokens(clf, X, reset=False)
+        padded, steps = sequences.values[:, :, 0], sequences.lengths
+    elif is_ragged(X):
+        sequences = pad(
+            [np.asarray(x, dtype=np.float32).reshape(len(x), -1) for x in X]
+        )
         padded, steps = sequences.values, sequences.lengths
     else:
-        padded = np.asarray(X, dtype=dtype)
+        padded = np.asarray(X, dtype=np.float32)
+        if padded.ndim == 2:  # univariate
+            padded = padded[:, :, np.newaxis]
         steps = np.full(len(padded), padded.shape[1], dtype=np.int64)
-    if not tokens and padded.ndim == 2:
-        padded = padded[:, :, np.newaxis]
-    if tokens and padded.ndim == 3:
-        padded = padded[:, :, 0]
     if not lengths:
         return {"X": padded}
     return {"X": padded, "lengths": steps}

@@ -27,6 +27,23 @@ def full_lengths(g, x):
     return g.op("Expand", g.dim(x, 1), g.dim(x, 0))
 
 
+def token_sequences(g, ids):
+    """Token ids (batch, steps) read as ``predict`` reads them, 0 being
+    padding wherever it stands: each row's tokens moved to its front in their
+    order, and their counts as the lengths."""
+    steps = g.dim(ids, 1)
+    zero = g.const(0, INT64, "zero")
+    padding = g.op("Cast", g.op("Equal", ids, zero), to=_onnx_type(INT64))
+    # Padding sorts after every token; the positions keep the tokens' order.
+    keys = g.op(
+        "Add", g.op("Mul", padding, steps), g.unsqueeze(step_indices(g, ids), 0)
+    )
+    _, order = g.op("TopK", keys, steps, axis=1, largest=0, sorted=1, outputs=2)
+    compact = g.op("GatherElements", ids, order, axis=1)
+    real = g.op("Sub", g.const(1, INT64, "one"), padding)
+    return compact, g.sum(real, 1)
+
+
 def step_indices(g, x, axis=1):
     """``0, 1, ..., steps - 1`` for the steps of ``x``, which lie on ``axis``."""
     steps = g.op("Squeeze", g.dim(x, axis))

@@ -33,7 +33,7 @@ def register():
     update_registered_converter(
         SequenceScaler,
         "SklstmSequenceScaler",
-        _same_shape,
+        _scaled_shape,
         _convert_scaler,
     )
     update_registered_converter(
@@ -53,9 +53,11 @@ def _parse_classifier(scope, model, inputs, custom_parsers=None):
     return operator.outputs
 
 
-def _same_shape(operator):
-    operator.outputs[0].type = operator.inputs[0].type.__class__(
-        operator.inputs[0].type.shape
+def _scaled_shape(operator):
+    """The scaler's output: float32 (batch, steps, channels)."""
+    shape = list(operator.inputs[0].type.shape)
+    operator.outputs[0].type = FloatTensorType(
+        [*shape, 1] if len(shape) == 2 else shape
     )
 
 
@@ -71,19 +73,42 @@ def _classifier_shapes(operator):
 
 def _convert_scaler(scope, operator, container):
     g = _builder(scope, container)
-    x = _graph.scale(g, operator.raw_operator, operator.inputs[0].full_name)
+    x = _graph.scale(g, operator.raw_operator, _series(g, operator.inputs[0]))
     g.op("Identity", x, out=operator.outputs[0].full_name)
     _write(g, scope, container)
 
 
 def _convert_classifier(scope, operator, container):
     g = _builder(scope, container)
-    x = operator.inputs[0].full_name
     label, proba = (v.full_name for v in operator.outputs)
-    lengths = _graph.full_lengths(g, x)
     clf = operator.raw_operator
+    if clf.embedding_dim is not None:
+        x, lengths = _graph.token_sequences(g, _token_ids(g, operator.inputs[0]))
+    else:
+        x = _series(g, operator.inputs[0])
+        lengths = _graph.full_lengths(g, x)
     _graph.classifier(g, clf, x, lengths, label=label, probabilities=proba)
     _write(g, scope, container)
+
+
+def _series(g, variable):
+    """A converter's input as float32 (batch, steps, channels), whatever
+    skl2onnx was given: 2-D (univariate) series, float64 or integers."""
+    x = variable.full_name
+    if not isinstance(variable.type, FloatTensorType):
+        x = g.op("Cast", x, to=TensorProto.FLOAT)
+    return g.unsqueeze(x, 2) if len(variable.type.shape) == 2 else x
+
+
+def _token_ids(g, variable):
+    """A converter's input as int64 token ids (batch, steps): (batch, steps,
+    1) and whole-number floats, as predict takes them, included."""
+    x = variable.full_name
+    if len(variable.type.shape) == 3:
+        x = g.op("Squeeze", x, g.axes(2))
+    if not isinstance(variable.type, Int64TensorType):
+        x = g.op("Cast", x, to=TensorProto.INT64)
+    return x
 
 
 def _builder(scope, container):
