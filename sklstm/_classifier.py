@@ -22,6 +22,7 @@ from sklstm._compat import (
     _check_sample_weight,
 )
 from sklstm._early_stopping import KeptEpoch
+from sklstm._labels import plain
 from sklstm._losses import Objective, log_prior_offset
 from sklstm._network import LSTMNetwork
 from sklstm._optim import OPTIMIZERS, make_optimizer, make_scheduler, resume
@@ -1019,26 +1020,29 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 np.unique(classes), self.classes_
             ):
                 raise ValueError(
-                    f"classes={classes!r} differs from the classes of the earlier "
-                    f"fit, {self.classes_!r}."
+                    f"classes={plain(classes)!r} differs from the classes of the "
+                    f"earlier fit, {plain(self.classes_)!r}."
                 )
             unknown = np.setdiff1d(seen, self.classes_)
             if len(unknown):
                 raise ValueError(
-                    f"y contains labels {unknown!r} not seen in the first fit "
-                    f"(classes_ = {self.classes_!r}); a warm start cannot add classes."
+                    f"y contains labels {plain(unknown)!r} not seen in the first fit "
+                    f"(classes_ = {plain(self.classes_)!r}); a warm start cannot "
+                    "add classes."
                 )
             return self.classes_
         if classes is not None:
             classes = _check_declared_classes(classes, y)
             unknown = np.setdiff1d(seen, classes)
             if len(unknown):
-                raise ValueError(f"y contains labels {unknown!r} not in classes.")
+                raise ValueError(
+                    f"y contains labels {plain(unknown)!r} not in classes."
+                )
             seen = classes
         if len(seen) < 2:
             raise ValueError(
                 f"{name} needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {seen[0]!r}."
+                f"data contains only one class: {plain(seen[0])!r}."
             )
         return seen
 
@@ -1087,7 +1091,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         elif too_small:
             warn(
-                f"Classes {classes[too_small].tolist()} have a single sample, too "
+                f"Classes {plain(classes[too_small])} have a single sample, too "
                 "few for the stratified validation split: they stay wholly in "
                 "training and are not monitored by early stopping.",
                 UserWarning,

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from sklstm._labels import plain
 from sklstm._warnings import warn
 from sklstm.exceptions import CollapseWarning
 
@@ -34,7 +35,7 @@ def warn_if_collapsed(name, classes, confusion, validated):
     predicted = confusion.sum(axis=0)
     top = int(np.argmax(predicted))
     where = "validation" if validated else "training"
-    label = classes[top : top + 1].tolist()[0]
+    label = plain(classes[top])
     warn(
         f"{name} predicts class {label!r} for "
         f"{predicted[top] / predicted.sum():.0%} of the {where} sequences "

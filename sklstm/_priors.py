@@ -5,6 +5,7 @@ from numbers import Real
 
 import numpy as np
 
+from sklstm._labels import plain
 from sklstm._losses import prior_frequencies
 
 
@@ -52,9 +53,7 @@ def target_prior(prior_correction, classes, y):
             return None
         counts = np.bincount(y, minlength=len(classes)).astype(float)
         return counts / counts.sum()
-    labels = [
-        label.item() if isinstance(label, np.generic) else label for label in classes
-    ]
+    labels = [plain(label) for label in classes]
     missing = [label for label in labels if label not in prior_correction]
     unknown = [key for key in prior_correction if key not in labels]
     if missing or unknown:

@@ -8,6 +8,7 @@ import torch
 from tqdm.auto import tqdm
 
 from sklstm._batching import consecutive, iter_batches
+from sklstm._labels import plain
 from sklstm._losses import Objective
 from sklstm._scoring import validation_score
 from sklstm.augmentation._base import check_augmented
@@ -186,19 +187,14 @@ def _summarize_confusion(confusion, classes, prefix):
     present = support > 0
     return {
         f"{prefix}_class_counts": {
-            _plain(label): int(n) for label, n in zip(classes, support, strict=True)
+            plain(label): int(n) for label, n in zip(classes, support, strict=True)
         },
         f"{prefix}_recall": {
-            _plain(label): float(r) for label, r in zip(classes, recall, strict=True)
+            plain(label): float(r) for label, r in zip(classes, recall, strict=True)
         },
         f"{prefix}_balanced_accuracy": float(np.mean(recall[present])),
         f"{prefix}_majority_share": float(predicted.max() / predicted.sum()),
     }
-
-
-def _plain(label):
-    """A numpy scalar label as the matching Python scalar (readable dict keys)."""
-    return label.item() if isinstance(label, np.generic) else label
 
 
 def train_entry(trainer, train, batches, rng, epoch):

@@ -143,10 +143,11 @@ def test_smote_interpolates_between_same_class_neighbors():
 
 def test_smote_reduces_k_for_small_classes_and_rejects_singletons():
     X, y = imbalanced(n_minor=3)
-    with pytest.warns(UserWarning, match="using k_neighbors=2"):
+    # Labels print as the user wrote them (1, not np.int64(1)).
+    with pytest.warns(UserWarning, match=r"^Class 1 has 3 sequences.*k_neighbors=2"):
         SequenceSMOTE(k_neighbors=5, random_state=0).fit_resample(X, y)
     X, y = imbalanced(n_minor=1)
-    with pytest.raises(ValueError, match="single sequence"):
+    with pytest.raises(ValueError, match=r"^Class 1 has a single sequence"):
         SequenceSMOTE(random_state=0).fit_resample(X, y)
 
 

@@ -8,6 +8,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
 from sklstm._compat import Interval, Substitution
+from sklstm._labels import plain
 from sklstm._sequences import FLOAT_DTYPES
 from sklstm._warnings import warn
 from sklstm.resampling._base import SequenceSamplerMixin
@@ -82,14 +83,14 @@ class SequenceSMOTE(SequenceSamplerMixin, BaseOverSampler):
             members = np.flatnonzero(y == label)
             if len(members) < 2:
                 raise ValueError(
-                    f"Class {label!r} has a single sequence; SequenceSMOTE needs at "
-                    "least 2 to interpolate. Use SequenceRandomOverSampler or "
-                    "AugmentationSampler for it."
+                    f"Class {plain(label)!r} has a single sequence; SequenceSMOTE "
+                    "needs at least 2 to interpolate. Use SequenceRandomOverSampler "
+                    "or AugmentationSampler for it."
                 )
             k = min(self.k_neighbors, len(members) - 1)
             if k < self.k_neighbors:
                 warn(
-                    f"Class {label!r} has {len(members)} sequences, fewer than "
+                    f"Class {plain(label)!r} has {len(members)} sequences, fewer than "
                     f"k_neighbors + 1 = {self.k_neighbors + 1}; using k_neighbors={k}.",
                     UserWarning,
                 )
