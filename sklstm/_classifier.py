@@ -793,12 +793,17 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 data, warm, incremental, device, seed, n_epochs * steps_per_epoch
             )
             kept, history, interrupted = self._train(data, trainer, n_epochs)
-            prior = data.effective_prior
-            if data.target_prior is not None:
-                proba = predict_proba(
-                    trainer.module, data.sequences, self.batch_size, device
-                )
-                prior = fitted_prior(proba, data.train.y, prior)
+            prior, target_prior = data.effective_prior, data.target_prior
+            uncorrected = False
+            if target_prior is not None:
+                try:
+                    proba = predict_proba(
+                        trainer.module, data.sequences, self.batch_size, device
+                    )
+                    prior = fitted_prior(proba, data.train.y, prior)
+                except KeyboardInterrupt:
+                    # Keep the trained network, without the correction.
+                    target_prior, uncorrected = None, True
 
         history = data.history + history
         fitted = dict(
@@ -811,12 +816,20 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             n_epochs_=len(history),
             best_epoch_=kept.epoch,
             effective_prior_=prior,
-            target_prior_=data.target_prior,
+            target_prior_=target_prior,
         )
         if data.vocabulary is not None:
             fitted["vocabulary_"] = data.vocabulary
         vars(self).update(fitted)
 
+        if uncorrected:
+            raise FitInterrupted(
+                f"{type(self).__name__}.fit was interrupted while it fitted the "
+                "priors of prior_correction, after training; the estimator keeps "
+                f"the weights of epoch {kept.epoch} without the correction "
+                "(target_prior_ is None): predict_proba gives the network's "
+                "probabilities. Fit again for the correction."
+            )
         if interrupted:
             raise FitInterrupted(
                 f"{type(self).__name__}.fit was interrupted in epoch "

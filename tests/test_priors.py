@@ -152,3 +152,24 @@ def test_a_declared_class_without_rows_gets_no_probability():
     proba = clf.predict_proba(X)
     assert clf.target_prior_[2] == 0 and np.all(proba[:, 2] == 0)
     np.testing.assert_allclose(proba.mean(axis=0), clf.target_prior_, atol=1e-3)
+
+
+def test_an_interrupt_while_fitting_the_priors_keeps_the_trained_network(
+    monkeypatch,
+):
+    import sklstm._classifier
+    from sklstm.exceptions import FitInterrupted
+
+    X, y = rare_shift_task(**TASK)
+    trained = LSTMSequenceClassifier(**FAST).fit(X, y)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sklstm._classifier, "fitted_prior", interrupted)
+    clf = LSTMSequenceClassifier(**FAST, prior_correction=True)
+    with pytest.raises(FitInterrupted, match="without the correction"):
+        clf.fit(X, y)
+    assert clf.target_prior_ is None
+    # The same seeded training, uncorrected.
+    np.testing.assert_array_equal(clf.predict_proba(X), trained.predict_proba(X))
