@@ -226,3 +226,16 @@ def test_samplers_reject_bad_input():
         SequenceRandomOverSampler().fit_resample([np.ones(3), np.ones(0)], [0, 1])
     with pytest.raises(ValueError, match="needs to have more than 1 class"):
         SequenceRandomOverSampler().fit_resample(X, np.zeros(len(y)))
+
+
+def test_augmentation_sampler_refuses_integer_values():
+    from sklstm.preprocessing import TextSequencer
+
+    ids = TextSequencer().fit_transform(["a b c", "b c", "c a b a", "a"] * 3)
+    with pytest.raises(ValueError, match=r"TextSequencer.*astype\(float\)"):
+        AugmentationSampler(GaussianNoise()).fit_resample(ids, [0, 0, 0, 1] * 3)
+    X, y = imbalanced()
+    with pytest.raises(ValueError, match="holds integers"):
+        AugmentationSampler(GaussianNoise()).fit_resample(X.astype(int), y)
+    X_res, _ = AugmentationSampler(GaussianNoise()).fit_resample(X.astype(float), y)
+    assert len(X_res) == 80

@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from sklstm._compat import HasMethods, Substitution
-from sklstm._sequences import FLOAT_DTYPES, Sequences
+from sklstm._sequences import FLOAT_DTYPES, Sequences, is_ragged
 from sklstm.augmentation._base import check_augmented
 from sklstm.resampling._base import SequenceSamplerMixin, like_input, to_sequences
 
@@ -63,6 +63,16 @@ class AugmentationSampler(SequenceSamplerMixin, BaseOverSampler):
         self.augmenter = augmenter
         self.random_state = random_state
 
+    def _check_X_y(self, X, y, accept_sparse=None):
+        if _holds_integers(X):
+            raise ValueError(
+                "AugmentationSampler augments real values; X holds integers, "
+                "such as the token ids of TextSequencer, which augmentation would "
+                "turn into noise. For integer-valued series (counts), pass "
+                "X.astype(float)."
+            )
+        return super()._check_X_y(X, y, accept_sparse)
+
     def _fit_resample(self, X, y):
         if not self.sampling_strategy_:
             raise ValueError(
@@ -86,3 +96,12 @@ class AugmentationSampler(SequenceSamplerMixin, BaseOverSampler):
         values = np.concatenate([sequences.values, augmented])
         lengths = np.concatenate([sequences.lengths, sequences.lengths[base]])
         return like_input(Sequences(values, lengths), X), y[np.concatenate(chosen)]
+
+
+def _holds_integers(X):
+    """Whether ``X`` (an array, or a list of sequences) holds integer values."""
+    if is_ragged(X) or isinstance(X, (list, tuple)):
+        kinds = {np.asarray(x).dtype.kind for x in X}
+    else:
+        kinds = {(X.dtype if hasattr(X, "dtype") else np.asarray(X).dtype).kind}
+    return bool(kinds) and kinds <= set("iu")
