@@ -11,6 +11,7 @@ They are all turned into :class:`Sequences`: one zero-padded float array of shap
 ``(n_samples, max_length, n_channels)`` plus the true length of each sequence.
 """
 
+import sys
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -73,6 +74,30 @@ class Sequences:
         if np.all(lengths == longest):
             return values, None
         return values, lengths
+
+
+def nested_rows(X):
+    """A pandas Series of sequences (sktime's nested column) as a 1-D object
+    array of them, and a DataFrame of them (one column per channel, sequences
+    of one length per row) as one ``(t_i, n_channels)`` array per row;
+    anything else unchanged."""
+    pd = sys.modules.get("pandas")
+    if pd is None or not isinstance(X, (pd.Series, pd.DataFrame)):
+        return X
+    if isinstance(X, pd.Series):
+        return X.to_numpy() if X.dtype.kind == "O" else X
+    if len(X.columns) == 0 or any(dtype.kind != "O" for dtype in X.dtypes):
+        return X
+    rows = np.empty(len(X), dtype=object)
+    for i, cells in enumerate(X.itertuples(index=False)):
+        lengths = {np.size(cell) for cell in cells}
+        if len(lengths) > 1:
+            raise ValueError(
+                f"Row {i} of the DataFrame holds sequences of lengths "
+                f"{sorted(lengths)}; its channels (columns) must share one length."
+            )
+        rows[i] = np.column_stack([np.asarray(cell) for cell in cells])
+    return rows
 
 
 def is_ragged(X):
@@ -270,6 +295,7 @@ def validate_sequences(
     y : ndarray or None
         The validated targets, when ``y`` was given.
     """
+    X = nested_rows(X)
     # At prediction a list of arrays may have any lengths, equal or not.
     listed = (
         not reset
@@ -390,6 +416,7 @@ def validate_tokens(estimator, X, y=None, *, reset):
     ``values`` holds the ids as int64 with shape ``(n_samples, max_length, 1)``.
     """
     name = type(estimator).__name__
+    X = nested_rows(X)
     if not is_ragged(X):
         X = check_array(X, dtype=None, allow_nd=True, ensure_all_finite=True)
         if X.ndim == 3 and X.shape[2] == 1:

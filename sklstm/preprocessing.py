@@ -6,24 +6,26 @@ from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._atomic_fit import atomic_fit
 from sklstm._compat import Interval
 from sklstm._sequences import FLOAT_DTYPES, validate_sequences
+from sklstm._set_output import SequenceFeatureNamesMixin, SequenceOutputMixin
 
 __all__ = ["SequenceScaler", "TextSequencer"]
 
 
-class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SequenceScaler(SequenceFeatureNamesMixin, SequenceOutputMixin, BaseEstimator):
     """Standardise each channel over all time steps of all training sequences.
 
     For channel ``c``: ``(x[..., c] - mean_[c]) / scale_[c]``, where the mean and
     standard deviation run over every real time step of every sequence seen in
     ``fit`` (padding never counts). Accepts 3-D arrays, 2-D arrays of univariate
     sequences and lists of variable-length sequences, and returns the same
-    layout; float32 stays float32.
+    layout; float32 stays float32. Under ``set_output(transform="pandas")`` a
+    2-D result becomes a DataFrame; 3-D arrays and lists stay as they are.
 
     Parameters
     ----------
@@ -107,8 +109,11 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_scaled : same layout and dtype as X
+            A 2-D result in the container of ``set_output``.
         """
-        return self._apply(X, lambda v: (v - self.mean_) / self.scale_)
+        return self._as_output(
+            self._apply(X, lambda v: (v - self.mean_) / self.scale_), X
+        )
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`.
@@ -137,7 +142,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-class TextSequencer(TransformerMixin, BaseEstimator):
+class TextSequencer(SequenceOutputMixin, BaseEstimator):
     """Turn raw text into sequences of token ids for an embedding LSTM.
 
     ``fit`` learns a vocabulary; ``transform`` maps each document to a 1-D int64

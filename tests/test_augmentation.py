@@ -216,3 +216,21 @@ def test_sequence_scaler_constant_channel_gives_no_nan():
     scaled = SequenceScaler().fit_transform(X)
     assert np.all(np.isfinite(scaled))
     np.testing.assert_array_equal(scaled[:, :, 1], 0.0)
+
+
+def test_a_subclass_that_writes_only_augment_equal_works():
+    from sklstm.augmentation import BaseAugmenter
+
+    class Flip(BaseAugmenter):
+        """Reverse each sequence's sign: the one method the docstring asks."""
+
+        def _augment_equal(self, x, rng):
+            return -x
+
+    X = RNG.normal(size=(6, 5, 2))
+    np.testing.assert_array_equal(Flip().fit_transform(X), -X)
+    flipped = Flip().fit(RAGGED).augment(RAGGED)
+    for a, b in zip(flipped, RAGGED, strict=True):
+        np.testing.assert_array_equal(a, -b)
+    clf = LSTMSequenceClassifier(hidden_size=4, max_epochs=1, augment=Flip())
+    clf.fit(X, [0, 1] * 3)

@@ -96,3 +96,84 @@ def test_resampling_touches_training_folds_only():
         assert n_fit == 2 * majority and n_minority == majority
     # predict sees each test fold as it is: no resampled rows.
     assert sorted(n for _, n, _ in predicts) == sorted(len(test) for _, test in folds)
+
+
+def test_pandas_output_wraps_2d_results_and_keeps_sequences():
+    import pandas as pd
+    from sklearn import config_context
+    from sklearn.pipeline import make_pipeline as make_sklearn_pipeline
+
+    from sklstm.augmentation import GaussianNoise
+    from sklstm.preprocessing import TextSequencer
+
+    X, y = shifted()
+    frame = pd.DataFrame(X[:, :, 0], columns=[f"t{i}" for i in range(12)])
+    scaler = SequenceScaler().set_output(transform="pandas").fit(frame)
+    out = scaler.transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(frame.columns)
+    pd.testing.assert_index_equal(out.index, frame.index)
+    # 3-D arrays and ragged lists keep the input's container.
+    ragged, _ = ragged_shifted()
+    with config_context(transform_output="pandas"):
+        assert isinstance(SequenceScaler().fit_transform(X), np.ndarray)
+        assert isinstance(SequenceScaler().fit_transform(ragged), list)
+        assert isinstance(SequenceScaler().fit_transform(X[:, :, 0]), pd.DataFrame)
+    # Every sklstm transformer takes a pipeline's set_output, augmenters
+    # (pass-through at predict) and the text sequencer included.
+    pipe = make_sklearn_pipeline(
+        SequenceScaler(), GaussianNoise(), LSTMSequenceClassifier(**FAST)
+    ).set_output(transform="pandas")
+    for data in (X, X[:, :, 0], ragged, frame):
+        labels = pipe.fit(data, y).predict(data)
+        assert labels.shape == y.shape
+    noise = pipe[1]
+    assert isinstance(noise.transform(frame), pd.DataFrame)
+    texts = ["free prize now", "call me now", "now"] * 10
+    seq = make_sklearn_pipeline(
+        TextSequencer(), LSTMSequenceClassifier(**FAST, embedding_dim=2)
+    )
+    seq.set_output(transform="pandas").fit(texts, [0, 1, 1] * 10)
+    with pytest.raises(ValueError, match="transform must be one of"):
+        SequenceScaler().set_output(transform="arrow")
+
+
+def test_feature_names_after_any_fit():
+    X, _ = shifted()
+    ragged, _ = ragged_shifted()
+    assert list(SequenceScaler().fit(X).get_feature_names_out())[:2] == ["x0", "x1"]
+    names = SequenceScaler().fit(ragged).get_feature_names_out()
+    assert list(names) == ["channel0", "channel1"]
+    names = SequenceScaler().fit(ragged).get_feature_names_out(["a", "b"])
+    assert list(names) == ["a", "b"]
+
+
+def test_nested_pandas_sequences_are_lists_of_sequences():
+    import pandas as pd
+
+    ragged, y = ragged_shifted()
+    series = pd.Series(
+        [x[:, 0] for x in ragged], index=np.arange(90) * 10, name="channel"
+    )
+    frame = pd.DataFrame({"a": series, "b": [x[:, 1] for x in ragged]})
+    frame.index = series.index
+    expected = [x[:, :1] for x in ragged]
+    pipe = make_pipeline(
+        SequenceScaler(),
+        SequenceRandomOverSampler(random_state=0),
+        LSTMSequenceClassifier(**FAST),
+    )
+    np.testing.assert_array_equal(
+        pipe.fit(series, y).predict(series), pipe.fit(expected, y).predict(expected)
+    )
+    np.testing.assert_array_equal(
+        pipe.fit(frame, y).predict(frame), pipe.fit(ragged, y).predict(ragged)
+    )
+    scaled = SequenceScaler().fit(frame).transform(frame)
+    np.testing.assert_allclose(
+        scaled[3], SequenceScaler().fit(ragged).transform(ragged)[3]
+    )
+    uneven = frame.copy()
+    uneven.iloc[5, 1] = uneven.iloc[5, 1][:-1]
+    with pytest.raises(ValueError, match="Row 5 of the DataFrame"):
+        SequenceScaler().fit(uneven)

@@ -3,12 +3,13 @@
 from dataclasses import replace
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._atomic_fit import atomic_fit
 from sklstm._sequences import FLOAT_DTYPES, Sequences, validate_sequences
+from sklstm._set_output import SequenceFeatureNamesMixin, SequenceOutputMixin
 
 # The fitted attributes every augmenter documents (imbalanced-learn's way of
 # sharing docstring paragraphs: Substitution).
@@ -82,7 +83,7 @@ def check_augmented(augmenter, values, augmented):
         )
 
 
-class BaseAugmenter(TransformerMixin, BaseEstimator):
+class BaseAugmenter(SequenceFeatureNamesMixin, SequenceOutputMixin, BaseEstimator):
     """Base class of sklstm's augmenters.
 
     Augmenters act in training only, like Keras's augmentation layers:
@@ -94,7 +95,11 @@ class BaseAugmenter(TransformerMixin, BaseEstimator):
     Subclasses implement ``_augment_equal(x, rng)`` for a batch ``x`` of
     equal-length sequences ``(batch, steps, channels)``; strengths are relative
     to ``scale_``, each channel's standard deviation in the data seen by ``fit``.
+    A subclass with parameters declares them in ``_parameter_constraints``
+    (scikit-learn's validation, run by ``fit``); without it, none are checked.
     """
+
+    _parameter_constraints: dict = {}
 
     @atomic_fit(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -156,7 +161,7 @@ class BaseAugmenter(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         sequences, _ = validate_sequences(self, X, reset=False, dtype=FLOAT_DTYPES)
-        return sequences.layout.restore(sequences)
+        return self._as_output(sequences.layout.restore(sequences), X)
 
     def fit_transform(self, X, y=None):
         """Fit, then return augmented training sequences (see :meth:`augment`).
@@ -172,7 +177,7 @@ class BaseAugmenter(TransformerMixin, BaseEstimator):
         -------
         X_augmented : same layout and dtype as X
         """
-        return self.fit(X).augment(X)
+        return self._as_output(self.fit(X).augment(X), X)
 
     def augment(self, X):
         """Augmented copies of the sequences, in their layout and dtype.

@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._classifier import LSTMSequenceClassifier
-from sklstm._sequences import is_ragged, pad, validate_tokens
+from sklstm._sequences import is_ragged, nested_rows, pad, validate_tokens
 from sklstm.augmentation._base import BaseAugmenter
 from sklstm.onnx import _graph
 from sklstm.onnx._builder import ML_DOMAIN, GraphBuilder
@@ -174,7 +174,7 @@ def onnx_inputs(model, X, *, lengths=True):
         # Token ids are read as predict reads them: 0 is padding, anywhere.
         sequences, _ = validate_tokens(clf, X, reset=False)
         padded, steps = sequences.values[:, :, 0], sequences.lengths
-    elif is_ragged(X):
+    elif is_ragged(X := nested_rows(X)):
         sequences = pad(
             [np.asarray(x, dtype=np.float32).reshape(len(x), -1) for x in X]
         )

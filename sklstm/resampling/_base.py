@@ -21,6 +21,7 @@ from sklstm._sequences import (
     check_axes_not_empty,
     check_ragged_rows,
     is_ragged,
+    nested_rows,
     pad,
 )
 
@@ -62,6 +63,7 @@ class SequenceSamplerMixin:
 
     def _check_X_y(self, X, y, accept_sparse=None):
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X = nested_rows(X)
         if is_ragged(X):
             if not self._accepts_ragged:
                 raise ValueError(
