@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.utils import column_or_1d
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+from sklstm._warnings import warn
+
 # The dtypes real-valued sequences keep (others are converted to the first).
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -186,11 +188,33 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
     return rows
 
 
+# pad warns when the padded array is this many times the real values, and
+# at least PADDING_WARN_BYTES.
+PADDING_WARN_RATIO, PADDING_WARN_BYTES = 10, 2**26
+
+
 def pad(rows):
-    """Zero-pad 2-D rows ``(t_i, n_features)`` into :class:`Sequences`."""
+    """Zero-pad 2-D rows ``(t_i, n_features)`` into :class:`Sequences`.
+
+    The array holds every row at the longest row's length: ``n_samples x
+    max_length x n_features`` values. A warning names the cost when that is
+    :data:`PADDING_WARN_RATIO` times the real values and over 64 MiB (a few
+    outlier lengths).
+    """
     lengths = np.array([len(x) for x in rows], dtype=np.int64)
     dtype = np.result_type(*{x.dtype for x in rows})  # few dtypes, many rows
-    values = np.zeros((len(rows), lengths.max(), rows[0].shape[1]), dtype=dtype)
+    shape = (len(rows), int(lengths.max()), rows[0].shape[1])
+    padded = np.prod(shape) * dtype.itemsize
+    real = int(lengths.sum()) * shape[2] * dtype.itemsize
+    if padded >= PADDING_WARN_BYTES and padded > PADDING_WARN_RATIO * real:
+        warn(
+            f"The {shape[0]} sequences are padded to the longest, {shape[1]} "
+            f"steps: {padded / 2**20:.0f} MiB for {real / 2**20:.1f} MiB of "
+            f"values (median length {int(np.median(lengths))}). Truncate or "
+            "split the longest sequences to save the memory.",
+            UserWarning,
+        )
+    values = np.zeros(shape, dtype=dtype)
     for i, x in enumerate(rows):
         values[i, : len(x)] = x
     return Sequences(values, lengths)
@@ -352,19 +376,25 @@ def _validate_fixed(estimator, X, y, *, reset, dtype, ensure_all_finite):
 def _check_fixed_length(estimator, X):
     """Refuse an array whose sequences are not as long as those of ``fit``."""
     expected = getattr(estimator, "n_features_in_", None)
-    if getattr(X, "ndim", None) not in (2, 3) or expected in (None, X.shape[1]):
+    shape = getattr(X, "shape", None)
+    if shape is None and isinstance(X, (list, tuple)):  # lists of equal length
+        try:
+            shape = np.shape(X)
+        except ValueError:
+            return
+    if shape is None or len(shape) not in (2, 3) or expected in (None, shape[1]):
         return
     name = type(estimator).__name__
     # A 2-D X's columns are time steps; scikit-learn's contract (and its
     # checks) name them features, so that sentence comes first.
     opening = (
-        f"X has {X.shape[1]} features, but {name} is expecting {expected} "
+        f"X has {shape[1]} features, but {name} is expecting {expected} "
         "features as input: "
-        if X.ndim == 2
+        if len(shape) == 2
         else ""
     )
     raise ValueError(
-        f"{opening}X has sequences of {X.shape[1]} time steps, but {name} was "
+        f"{opening}X has sequences of {shape[1]} time steps, but {name} was "
         f"fitted on fixed-length sequences of {expected} steps. Pass a list of "
         "arrays to predict on sequences of any length."
     )

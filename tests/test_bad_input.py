@@ -1,5 +1,7 @@
 """Input the README promises to reject: a clear ValueError naming the problem."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -269,3 +271,27 @@ def test_distinct_labels_stay_distinct_in_the_loaders(tmp_path, labels, kept):
     for loader in (load_ucr_tsv, load_ts):
         _, y = loader(tsv if loader is load_ucr_tsv else ts)
         assert np.unique(y).tolist() == kept
+
+
+def test_sequences_of_another_length_at_predict_get_the_hint():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 12)), np.arange(20) % 2
+    clf = LSTMSequenceClassifier(hidden_size=4, max_epochs=1).fit(X, y)
+    scaler = SequenceScaler().fit(X)
+    shorter = rng.normal(size=(5, 10))
+    for new in (shorter, shorter[:, :, None], shorter.tolist()):
+        for method in (clf.predict, scaler.transform):
+            with pytest.raises(ValueError, match="Pass a list of arrays"):
+                method(new)
+    assert clf.predict(list(shorter)).shape == (5,)  # a list of arrays: any length
+
+
+def test_outlier_lengths_that_inflate_the_padding_are_named():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=10).astype(np.float32) for _ in range(200)]
+    X.append(rng.normal(size=100_000).astype(np.float32))  # 80 MB padded
+    with pytest.warns(UserWarning, match="padded to the longest, 100000 steps"):
+        SequenceScaler().fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SequenceScaler().fit(X[:-1])
