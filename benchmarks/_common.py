@@ -35,6 +35,18 @@ def _commit():
     return commit + (" with uncommitted changes" if changed else "")
 
 
+def _processor():
+    """The processor's model name where the system tells it, and its
+    architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine():
     """The processor, cores and library versions, in one line."""
     import imblearn
@@ -45,7 +57,8 @@ def machine():
     import sklstm
 
     return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{_processor()}, {os.cpu_count()} cores, "
+        f"torch's CPU kernels {torch.backends.cpu.get_cpu_capability()}, "
         f"{torch.get_num_threads()} torch thread(s); Python "
         f"{platform.python_version()}, sklstm {sklstm.__version__}, torch "
         f"{torch.__version__}, scikit-learn {sklearn.__version__}, imbalanced-learn "
@@ -66,7 +79,10 @@ def provenance(n_fits, seconds, jobs):
     """How long a run of fits took, and how they ran, as one sentence."""
     return (
         f"`{command()}`: {n_fits} fits in {seconds:.0f} s, {jobs} fits in "
-        "parallel, 1 thread each."
+        "parallel, 1 thread each. Seeded: the same commit, torch build and "
+        "processor (see Machine) repeat these figures bit for bit, whatever "
+        "the number of parallel fits; elsewhere a fit's arithmetic differs in "
+        "the last bits, and a figure moves within its spread over resamples."
     )
 
 
