@@ -16,18 +16,22 @@ OPTIMIZERS = {
         params, lr=lr, momentum=momentum, weight_decay=weight_decay, fused=fused
     ),
 }
-# Devices whose parameters take torch's fused optimizer kernels: one kernel
-# updates every parameter, where the default visits them one by one (on a CPU
-# that loop was a tenth of a default fit's step; benchmarks/results/cost.md).
-FUSED_DEVICES = ("cpu", "cuda")
 
 
 def make_optimizer(module, kind, *, lr, weight_decay, momentum):
-    """A fresh optimizer of ``kind`` over ``module``'s parameters, fused where
-    the parameters' device allows it (the same update, to float rounding)."""
+    """A fresh optimizer of ``kind`` over ``module``'s parameters, with torch's
+    fused kernels where the device and the torch release have them.
+
+    Fused, one kernel updates every parameter (the same update, to float
+    rounding), where the default visits them one by one: on a CPU that loop
+    was a tenth of a default fit's step (benchmarks/results/cost.md).
+    """
     params = list(module.parameters())
-    fused = params[0].device.type in FUSED_DEVICES or None
-    return OPTIMIZERS[kind](params, lr, weight_decay, momentum, fused)
+    try:
+        return OPTIMIZERS[kind](params, lr, weight_decay, momentum, True)
+    except (RuntimeError, TypeError, ValueError):
+        # No fused kernels for this device, or before torch 2.4 on CPUs.
+        return OPTIMIZERS[kind](params, lr, weight_decay, momentum, None)
 
 
 def resume(module, optimizer, device, kind, *, lr, weight_decay, momentum):

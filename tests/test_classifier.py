@@ -201,6 +201,22 @@ def test_optimizers_with_l1_and_l2(optimizer):
     assert clf.optimizer_.param_groups[0]["fused"] is True
 
 
+def test_optimizers_without_fused_kernels_train(monkeypatch):
+    class Unfused(torch.optim.Adam):
+        """Adam where fused kernels are missing (a device, an older torch)."""
+
+        def __init__(self, params, **kwargs):
+            if kwargs.get("fused"):
+                raise RuntimeError("`fused=True` requires ... supported devices")
+            super().__init__(params, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "Adam", Unfused)
+    X, y = mean_sign_task()
+    clf = LSTMSequenceClassifier(**FAST).fit(X, y)
+    assert type(clf.optimizer_) is Unfused
+    assert not clf.optimizer_.param_groups[0]["fused"]
+
+
 def test_l1_shrinks_the_weights():
     X, y = mean_sign_task()
 
