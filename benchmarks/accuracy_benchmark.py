@@ -13,6 +13,13 @@ a CSV of every fit to ``--out``.
     python benchmarks/accuracy_benchmark.py --resamples 3
     python benchmarks/accuracy_benchmark.py --configs defaults max_steps=2000 \
         "fcn_width=None,max_epochs=30"
+    python benchmarks/accuracy_benchmark.py --data ../shared/data \
+        --configs defaults minirocket
+
+``minirocket`` runs aeon's MiniRocket on the same splits. A second table
+summarises the sets by group: few training series (< 50), many classes
+(>= 10), long series (>= 500 steps), imbalanced (largest / smallest class >=
+4), and the rest (a set can be in several groups).
 """
 
 import argparse
@@ -25,7 +32,15 @@ import torch
 from _common import header, parse_config, provenance
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed
-from protocol import add_data_arguments, evaluate, load_published, load_tasks
+from protocol import (
+    REST,
+    add_data_arguments,
+    evaluate,
+    groups,
+    load_published,
+    load_tasks,
+    minirocket,
+)
 from tqdm.auto import tqdm
 
 from sklstm import LSTMSequenceClassifier
@@ -33,6 +48,8 @@ from sklstm.preprocessing import SequenceScaler
 
 HERE = Path(__file__).resolve().parent
 
+# The configuration that runs aeon's MiniRocket instead of sklstm.
+MINIROCKET = "minirocket"
 # name -> parameters changed from the shipped defaults
 BEFORE = dict(max_epochs=30, batch_size=32, fcn_width=None)  # sklstm 0.1.0.dev0
 CONFIGS = {
@@ -46,6 +63,8 @@ CONFIGS = {
 
 
 def build(config):
+    if config == MINIROCKET:
+        return minirocket()
     params = {"class_weight": "balanced", "n_threads": 1}
     params.update(parse_config(config, CONFIGS))  # a config may override them
     return make_pipeline(SequenceScaler(), LSTMSequenceClassifier(**params))
@@ -122,6 +141,7 @@ def main():
         for m in ("InceptionTime", "MiniROCKET")
     ]
     lines.append("| " + " | ".join(cells) + " |")
+    lines += group_summary(tasks, args.configs, means, published)
     text = "\n".join(lines) + (
         f"\n\n{provenance(len(jobs), elapsed, args.jobs)} {args.resamples} "
         "resamples of the published protocol; cells: balanced accuracy mean ± std "
@@ -135,6 +155,32 @@ def main():
         writer = csv.DictWriter(f, fieldnames=list(results[0]))
         writer.writeheader()
         writer.writerows(results)
+
+
+def group_summary(tasks, configs, means, published):
+    """Lines of the table of mean balanced accuracy by group of sets."""
+    names = list(tasks)
+    members = {}
+    for name, task in tasks.items():
+        for group in groups(task):
+            members.setdefault(group, []).append(name)
+    head = ["group", "sets", *configs, "InceptionTime mean30", "MiniROCKET mean30"]
+    lines = ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for group in [*sorted(set(members) - {REST}), REST]:
+        if group not in members:
+            continue
+        sets = members[group]
+        cells = [group, str(len(sets))]
+        cells += [
+            f"{np.mean([means[c][names.index(n)] for n in sets]):.3f}" for c in configs
+        ]
+        for method in ("InceptionTime", "MiniROCKET"):
+            known = [
+                published[n][method][1] for n in sets if method in published.get(n, {})
+            ]
+            cells.append(f"{np.mean(known):.3f} ({len(known)} sets)" if known else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -122,6 +122,19 @@ class Task(NamedTuple):
         return np.concatenate([self.y_train, self.y_test])
 
     @property
+    def median_length(self):
+        """Median steps of the training series."""
+        return float(
+            np.median([len(x) for x in take(self.X, range(len(self.y_train)))])
+        )
+
+    @property
+    def imbalance(self):
+        """Largest over smallest class of the training labels."""
+        _, counts = np.unique(self.y_train, return_counts=True)
+        return counts.max() / counts.min()
+
+    @property
     def official(self):
         return self.y_test is not None
 
@@ -153,6 +166,22 @@ def add_data_arguments(parser):
         "sklstm.datasets.fetch_ucr (cached under $SKLSTM_DATA_HOME or "
         "~/sklstm_data)",
     )
+
+
+# The groups of the suite's summary: (name, test on a Task).
+GROUPS = (
+    ("few training series (< 50)", lambda task: len(task.y_train) < 50),
+    ("many classes (>= 10)", lambda task: len(np.unique(task.y_train)) >= 10),
+    ("long series (>= 500 steps)", lambda task: task.median_length >= 500),
+    ("imbalanced (largest / smallest class >= 4)", lambda task: task.imbalance >= 4),
+)
+REST = "the rest"
+
+
+def groups(task):
+    """The summary groups ``task`` belongs to (a set can be in several), or
+    ``[REST]``."""
+    return [name for name, test in GROUPS if test(task)] or [REST]
 
 
 def official_task(load):

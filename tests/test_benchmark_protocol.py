@@ -86,3 +86,23 @@ def test_fetched_sets_become_official_tasks(protocol, tmp_path, monkeypatch):
     assert task.official
     np.testing.assert_array_equal(task.y, [1, 2, 1, 2])
     assert task.X.shape == (4, 2)
+
+
+def test_sets_fall_into_the_summary_groups(protocol):
+    def task(n_train, n_classes, steps, minority=None):
+        y = np.arange(n_train) % n_classes
+        if minority is not None:
+            y[: n_train - minority] = 0
+            y[n_train - minority :] = 1
+        X = [np.zeros(steps) for _ in range(n_train + 4)]
+        return protocol.Task(X, y, np.zeros(4, dtype=int))
+
+    assert protocol.groups(task(100, 2, 140)) == [protocol.REST]
+    assert protocol.groups(task(30, 12, 600)) == [
+        "few training series (< 50)",
+        "many classes (>= 10)",
+        "long series (>= 500 steps)",
+    ]
+    assert protocol.groups(task(100, 2, 24, minority=20)) == [
+        "imbalanced (largest / smallest class >= 4)"
+    ]
