@@ -46,6 +46,7 @@ from torch import nn
 
 from sklstm import LSTMSequenceClassifier
 from sklstm._network import average_steps
+from sklstm._optim import make_optimizer
 from sklstm.preprocessing import SequenceScaler
 
 # The defaults for real values before the cost cut (token ids: unchanged).
@@ -153,7 +154,10 @@ def part_costs(clf, X, repeats=30):
     rows = np.arange(min(clf.batch_size, sequences.n_samples))
     _, x, lengths = next(iter_batches(sequences, [rows], "cpu"))
     target = torch.zeros(len(rows), dtype=torch.long)
-    optimizer = torch.optim.Adam(module.parameters(), lr=1e-6)
+    # The optimizer fit builds (fused where torch has the kernels).
+    optimizer = make_optimizer(
+        module, clf.optimizer, lr=1e-6, weight_decay=0.0, momentum=0.9
+    )
 
     def step():
         loss = F.cross_entropy(module(x, lengths), target)
@@ -177,21 +181,45 @@ def part_costs(clf, X, repeats=30):
         h_n.sum().backward()
 
     costs = {"step": median_ms(step, repeats), "LSTM": median_ms(lstm, repeats)}
-    costs["FCN branch"] = 0.0
+    costs["FCN branch"], costs["FCN GFLOP/s"] = 0.0, None
     if module.fcn is not None:
         costs["FCN branch"] = median_ms(
             lambda: module.fcn(inputs, lengths).sum().backward(), repeats
         )
+        flops = fcn_flops(module.fcn, len(rows), inputs.shape[1])
+        costs["FCN GFLOP/s"] = flops / costs["FCN branch"] / 1e6
     module.eval()
     return costs
+
+
+def fcn_flops(fcn, batch, steps):
+    """Floating-point operations of the FCN branch's convolutions, forward and
+    backward, on ``batch`` series of ``steps`` steps: each product of the
+    forward pass once more for the weights' gradient and, past the first
+    block (whose input needs none), once more for the input's."""
+    total = 0
+    for i, block in enumerate(fcn.blocks):
+        if i == 1:
+            steps = -(-steps // fcn.pool)
+        out_channels, in_channels, kernel = block["conv"].weight.shape
+        products = batch * steps * out_channels * in_channels * kernel
+        total += 2 * products * (2 if i == 0 else 3)
+    return total
+
+
+def matmul_gflops(size=1024, repeats=20):
+    """What the cores compute in a float32 matrix product, GFLOP/s."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    return 2 * size**3 / median_ms(lambda: a @ b, repeats) / 1e6
 
 
 def profile(report, args):
     report(
         "\n## Where a fit's time goes\n\n"
         "| shape | config | fit (s) | steps | ms / step | LSTM | FCN branch "
-        "| rest of step | outside the epochs (s) | network |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| FCN convolutions, GFLOP/s | rest of step | outside the epochs (s) "
+        "| network |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     )
     for (name, (make, params)), config in itertools.product(
         PROFILE_SHAPES.items(), args.configs
@@ -213,10 +241,13 @@ def profile(report, args):
         epochs = sum(entry["duration"] for entry in clf.history_)
         rest = fit - epochs
         network = describe(clf.module_.config)
+        rate = parts["FCN GFLOP/s"]
+        rate = "-" if rate is None else f"{rate:.0f}"
         report(
             f"| {name} | {config} | {fit:.1f} | {steps} | {1e3 * epochs / steps:.1f} "
             f"| {parts['LSTM']:.1f} ({parts['LSTM'] / parts['step']:.0%}) "
             f"| {parts['FCN branch']:.1f} ({parts['FCN branch'] / parts['step']:.0%}) "
+            f"| {rate} "
             f"| {other:.1f} ({other / parts['step']:.0%}) "
             f"| {rest:.1f} ({rest / fit:.0%}) | {network} |"
         )
@@ -224,8 +255,11 @@ def profile(report, args):
         "\nms / step: the training epochs' time over their optimizer steps (an "
         "epoch's bookkeeping included). LSTM, FCN branch, rest of step (head, "
         "loss, clipping, Adam): milliseconds (share of a whole step) timed alone "
-        "on one training batch, median of 30. Outside the epochs: validating "
-        "the data, building the network, priors."
+        "on one training batch, median of 30. FCN convolutions: their "
+        "floating-point operations (forward and backward) over the FCN branch's "
+        f"time; a float32 matrix product of 1024 x 1024 runs at "
+        f"{matmul_gflops():.0f} GFLOP/s on the same threads. Outside the epochs: "
+        "validating the data, building the network, priors."
     )
 
 
