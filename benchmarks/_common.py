@@ -26,10 +26,18 @@ def _git(*args):
 
 
 def _commit():
-    """HEAD's short hash, marked when the working tree differs from it."""
+    """HEAD's short hash, marked when the working tree differs from it (the
+    results folder aside: a run writes its own files there)."""
     try:
         commit = _git("rev-parse", "--short", "HEAD")
-        changed = _git("status", "--porcelain", "--untracked-files=no")
+        changed = _git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":/",
+            f":(exclude,top){RESULTS.relative_to(RESULTS.parents[1])}",
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + (" with uncommitted changes" if changed else "")
