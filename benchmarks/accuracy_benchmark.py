@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import header, parse_config, provenance
+from _common import command, header, parse_config, provenance
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed
 from protocol import (
@@ -86,6 +86,13 @@ def main():
     parser.add_argument("--configs", nargs="*", default=list(CONFIGS))
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--name", default="accuracy")
+    parser.add_argument(
+        "--summarize",
+        nargs="+",
+        metavar="CSV[:LABEL]",
+        help="fit nothing: the tables of earlier runs' CSVs (a config renamed "
+        "LABEL), side by side",
+    )
     args = parser.parse_args()
     tasks = {
         k: v
@@ -93,6 +100,9 @@ def main():
         if v.official and (not args.datasets or k in args.datasets)
     }
     published = load_published()
+    if args.summarize:
+        summarize(tasks, args.summarize, published)
+        return
     jobs = [
         delayed(run)(name, config, build(config), task.X, task.y, *split, k)
         for name, task in tasks.items()
@@ -109,15 +119,56 @@ def main():
     )
     elapsed = time.perf_counter() - start
 
+    lines = tables(tasks, args.configs, results, published)
+    text = "\n".join(lines) + (
+        f"\n\n{provenance(len(jobs), elapsed, args.jobs)} {args.resamples} "
+        "resamples of the published protocol; cells: balanced accuracy mean ± std "
+        "over resamples (mean fit time)."
+    )
+    print()
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.name}.md").write_text(header() + "\n\n" + text + "\n")
+    with (args.out / f"{args.name}.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(results[0]))
+        writer.writeheader()
+        writer.writerows(results)
+
+
+def summarize(tasks, sources, published):
+    """Print the tables of earlier runs' CSVs, side by side."""
+    results, configs = [], []
+    for source in sources:
+        path, _, label = source.partition(":")
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                row["config"] = label or row["config"]
+                row["balanced_accuracy"] = float(row["balanced_accuracy"])
+                row["fit_time_s"] = float(row["fit_time_s"])
+                row["single_class"] = row["single_class"] == "True"
+                results.append(row)
+                if row["config"] not in configs:
+                    configs.append(row["config"])
+    ran = {r["dataset"] for r in results}
+    tasks = {name: task for name, task in tasks.items() if name in ran}
+    lines = tables(tasks, configs, results, published)
+    print("\n".join(lines))
+    print(f"\n`{command()}`: the fits of {', '.join(sources)}.")
+
+
+def tables(tasks, configs, results, published):
+    """Lines of the per-set table (balanced accuracy mean ± std, mean fit
+    time, beside the published 30-resample means) and of the group summary."""
+
     def mine(name, config):
         return [r for r in results if r["dataset"] == name and r["config"] == config]
 
-    head = ["dataset", *args.configs, "InceptionTime mean30", "MiniROCKET mean30"]
+    head = ["dataset", *configs, "InceptionTime mean30", "MiniROCKET mean30"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    means = {config: [] for config in args.configs}
+    means = {config: [] for config in configs}
     for name in tasks:
         cells = [name]
-        for config in args.configs:
+        for config in configs:
             rows = mine(name, config)
             ba = np.array([r["balanced_accuracy"] for r in rows])
             fit = np.mean([r["fit_time_s"] for r in rows])
@@ -135,26 +186,14 @@ def main():
     with_figures = [n for n in tasks if "InceptionTime" in published.get(n, {})]
     index = [list(tasks).index(n) for n in with_figures]
     cells = [f"**mean of {len(with_figures)} sets with published figures**"]
-    cells += [f"**{np.mean([means[c][i] for i in index]):.3f}**" for c in args.configs]
+    cells += [f"**{np.mean([means[c][i] for i in index]):.3f}**" for c in configs]
     cells += [
         f"{np.mean([published[n][m][1] for n in with_figures]):.3f}"
         for m in ("InceptionTime", "MiniROCKET")
     ]
     lines.append("| " + " | ".join(cells) + " |")
-    lines += group_summary(tasks, args.configs, means, published)
-    text = "\n".join(lines) + (
-        f"\n\n{provenance(len(jobs), elapsed, args.jobs)} {args.resamples} "
-        "resamples of the published protocol; cells: balanced accuracy mean ± std "
-        "over resamples (mean fit time)."
-    )
-    print()
-    print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.md").write_text(header() + "\n\n" + text + "\n")
-    with (args.out / f"{args.name}.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(results[0]))
-        writer.writeheader()
-        writer.writerows(results)
+    lines += group_summary(tasks, configs, means, published)
+    return lines
 
 
 def group_summary(tasks, configs, means, published):
