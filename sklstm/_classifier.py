@@ -60,6 +60,10 @@ AUTO = {
 # learning_rate='auto' for real values without the FCN branch: at 1e-2 a plain
 # LSTM fitted the noise of a faint shift (tests/test_classifier.py).
 PLAIN_LSTM_LEARNING_RATE = 3e-3
+# max_steps='auto' with the FCN branch: the budget grows with sqrt(classes / 4)
+# and covers at least MIN_EPOCHS epochs (measured on the whole suite in
+# benchmarks/results/wide_suite.md).
+BUDGET_CLASSES, MIN_EPOCHS = 4, 20
 # token_dropout='auto' for variable-length token sequences (measured in
 # benchmarks/results/tokens_search.md).
 TOKEN_DROPOUT = 0.3
@@ -231,8 +235,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         The training budget in optimizer steps when ``max_epochs`` is None:
         ``fit`` runs ``ceil(max_steps / batches per epoch)`` epochs, so 30
         training sequences get hundreds of epochs and 30000 get a few. Ignored
-        when ``max_epochs`` is set. ``'auto'``: 700 for real values, 1000 for
-        token ids (``embedding_dim``).
+        when ``max_epochs`` is set. ``'auto'``: for real values with the FCN
+        branch 700 times ``sqrt(n_classes / 4)`` (700 up to 4 classes, 1050
+        for 9, 2130 for 37), and at least 20 epochs (2260 steps for 1800
+        series); 700 without the branch (``fcn_width=None``); 1000 for token
+        ids (``embedding_dim``).
     batch_size : int, default=16
         Sequences per gradient step; prediction uses batches of the same size.
         Small batches give small training sets many steps per epoch (the
@@ -787,7 +794,8 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         steps_per_epoch = -(-len(data.train) // self.batch_size)
         n_epochs = 1 if incremental else self.max_epochs
         if n_epochs is None:
-            n_epochs = -(-self._resolved("max_steps") // steps_per_epoch)
+            budget = self._budget(len(data.classes), steps_per_epoch)
+            n_epochs = -(-budget // steps_per_epoch)
         with torch_threads(self.n_threads):
             trainer = self._build(
                 data, warm, incremental, device, seed, n_epochs * steps_per_epoch
@@ -1110,6 +1118,20 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 UserWarning,
             )
         return train_rows, valid_rows
+
+    def _budget(self, n_classes, steps_per_epoch):
+        """``max_steps``, with ``'auto'`` resolved for the data: with the FCN
+        branch, 700 steps times ``sqrt(n_classes / 4)`` (at least once), and
+        at least :data:`MIN_EPOCHS` epochs (measured for that network only)."""
+        budget = self._resolved("max_steps")
+        if (
+            isinstance(self.max_steps, str)
+            and self.embedding_dim is None
+            and self._resolved("fcn_width") is not None
+        ):
+            classes = max(1.0, (n_classes / BUDGET_CLASSES) ** 0.5)
+            budget = max(int(budget * classes), MIN_EPOCHS * steps_per_epoch)
+        return budget
 
     def _resolved(self, name):
         """The value of parameter ``name``, with ``'auto'`` resolved for the

@@ -393,6 +393,15 @@ def test_max_steps_sets_the_epochs_when_max_epochs_is_none():
     tokens = [np.array([1 + label]) for label in y]
     text = LSTMSequenceClassifier(**params, embedding_dim=1).fit(tokens, y)
     assert text.n_epochs_ == 500
+    # With the FCN branch, more classes take more steps: 700 * sqrt(16 / 4) =
+    # 1400, in 700 epochs (the plain LSTM keeps 700).
+    fcn = dict(params, fcn_width=1)
+    labels = np.arange(350) % 16
+    assert LSTMSequenceClassifier(**fcn).fit(X, labels).n_epochs_ == 700
+    assert LSTMSequenceClassifier(**params).fit(X, labels).n_epochs_ == 350
+    # And at least 20 epochs: 700 rows in batches of 16 take 44 steps each.
+    X, y = mean_sign_task(n=700, steps=2)
+    assert LSTMSequenceClassifier(**dict(fcn, batch_size=16)).fit(X, y).n_epochs_ == 20
 
 
 def test_partial_fit_trains_one_epoch_per_call():
