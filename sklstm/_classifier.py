@@ -234,10 +234,10 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
     max_steps : int or 'auto', default='auto'
         The training budget in optimizer steps when ``max_epochs`` is None:
         ``fit`` runs ``ceil(max_steps / batches per epoch)`` epochs, so 30
-        training sequences get hundreds of epochs and 30000 get a few. Ignored
-        when ``max_epochs`` is set. ``'auto'``: for real values with the FCN
+        training sequences get hundreds of epochs. Ignored when
+        ``max_epochs`` is set. ``'auto'``: for real values with the FCN
         branch 700 times ``sqrt(n_classes / 4)`` (700 up to 4 classes, 1050
-        for 9, 2130 for 37), and at least 20 epochs (2260 steps for 1800
+        for 9, 2128 for 37), and at least 20 epochs (2260 steps for 1800
         series); 700 without the branch (``fcn_width=None``); 1000 for token
         ids (``embedding_dim``).
     batch_size : int, default=16
