@@ -6,6 +6,7 @@ command, commit, library versions and machine produced them.
 """
 
 import ast
+import csv
 import os
 import platform
 import subprocess
@@ -114,6 +115,17 @@ class Report:
         path = out / f"{name}.md"
         path.write_text(header() + "\n\n" + "\n".join(self.lines) + "\n")
         return path
+
+
+def write_results(out, name, text, rows):
+    """``out/name.md`` (``text`` under the provenance header) and
+    ``out/name.csv`` (``rows``, dicts of one set of keys)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.md").write_text(header() + "\n\n" + text + "\n")
+    with (out / f"{name}.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def proc_status_mb(field):

@@ -13,8 +13,7 @@ a CSV of every fit to ``--out``.
     python benchmarks/accuracy_benchmark.py --resamples 3
     python benchmarks/accuracy_benchmark.py --configs defaults max_steps=2000 \
         "fcn_width=None,max_epochs=30"
-    python benchmarks/accuracy_benchmark.py --data ../shared/data \
-        --configs defaults minirocket
+    python benchmarks/accuracy_benchmark.py --data DIR --configs defaults minirocket
 
 ``minirocket`` runs aeon's MiniRocket on the same splits. A second table
 summarises the sets by group: few training series (< 50), many classes
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import command, header, parse_config, provenance
+from _common import command, parse_config, provenance, write_results
 from imblearn.pipeline import make_pipeline
 from joblib import Parallel, delayed
 from protocol import (
@@ -127,12 +126,7 @@ def main():
     )
     print()
     print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.md").write_text(header() + "\n\n" + text + "\n")
-    with (args.out / f"{args.name}.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(results[0]))
-        writer.writeheader()
-        writer.writerows(results)
+    write_results(args.out, args.name, text, results)
 
 
 def summarize(tasks, sources, published):

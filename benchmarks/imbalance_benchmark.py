@@ -37,14 +37,13 @@ without either. The text set is
 """
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from _common import header, provenance
+from _common import provenance, write_results
 from imblearn.pipeline import Pipeline, make_pipeline
 from joblib import Parallel, delayed
 from protocol import (
@@ -463,12 +462,7 @@ def main():
     )
     print()
     print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"imbalance_{mode}.md").write_text(header() + "\n\n" + text + "\n")
-    with (args.out / f"imbalance_{mode}.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(table[0]))
-        writer.writeheader()
-        writer.writerows(table)
+    write_results(args.out, f"imbalance_{mode}", text, table)
     plot_scores(table, published, args.out / f"imbalance_{mode}_balanced_accuracy.png")
     if histories:
         plot_history(histories, history_set, args.out / f"imbalance_{mode}_history.png")
