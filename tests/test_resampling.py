@@ -234,6 +234,11 @@ def test_augmentation_sampler_refuses_integer_values():
     ids = TextSequencer().fit_transform(["a b c", "b c", "c a b a", "a"] * 3)
     with pytest.raises(ValueError, match=r"TextSequencer.*astype\(float\)"):
         AugmentationSampler(GaussianNoise()).fit_resample(ids, [0, 0, 0, 1] * 3)
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(ValueError, match="holds integers"):  # a nested Series
+        AugmentationSampler(GaussianNoise()).fit_resample(
+            pd.Series(ids), [0, 0, 0, 1] * 3
+        )
     X, y = imbalanced()
     with pytest.raises(ValueError, match="holds integers"):
         AugmentationSampler(GaussianNoise()).fit_resample(X.astype(int), y)

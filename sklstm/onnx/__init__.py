@@ -170,11 +170,12 @@ def onnx_inputs(model, X, *, lengths=True):
         ``lengths=False``.
     """
     clf = model[-1] if isinstance(model, Pipeline) else model
+    X = nested_rows(X)
     if getattr(clf, "embedding_dim", None) is not None:
         # Token ids are read as predict reads them: 0 is padding, anywhere.
         sequences, _ = validate_tokens(clf, X, reset=False)
         padded, steps = sequences.values[:, :, 0], sequences.lengths
-    elif is_ragged(X := nested_rows(X)):
+    elif is_ragged(X):
         sequences = pad(
             [np.asarray(x, dtype=np.float32).reshape(len(x), -1) for x in X]
         )

@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from sklstm._compat import HasMethods, Substitution
-from sklstm._sequences import FLOAT_DTYPES, Sequences, is_ragged
+from sklstm._sequences import FLOAT_DTYPES, Sequences, is_ragged, nested_rows
 from sklstm.augmentation._base import check_augmented
 from sklstm.resampling._base import SequenceSamplerMixin, like_input, to_sequences
 
@@ -64,6 +64,7 @@ class AugmentationSampler(SequenceSamplerMixin, BaseOverSampler):
         self.random_state = random_state
 
     def _check_X_y(self, X, y, accept_sparse=None):
+        X = nested_rows(X)
         if _holds_integers(X):
             raise ValueError(
                 "AugmentationSampler augments real values; X holds integers, "
