@@ -1,4 +1,5 @@
-"""Which epoch's weights a fit keeps: the best one, or the last completed one."""
+"""When training stops, and which epoch's weights a fit keeps: the best one,
+or the last completed one."""
 
 import numpy as np
 import torch
@@ -55,3 +56,22 @@ class KeptEpoch:
     def restore(self, module):
         """Load the kept weights into ``module``."""
         module.load_state_dict(self.state)
+
+
+class Convergence:
+    """Says when a fit has converged: the training cross-entropy of
+    ``patience`` consecutive epochs below ``level`` (``None``: never).
+
+    The training series are then fitted, and further steps of the budget
+    change the network little (measured in benchmarks/results/cost_search.md).
+    """
+
+    def __init__(self, level, patience):
+        self.level, self.patience, self._run = level, patience, 0
+
+    def update(self, cross_entropy):
+        """Record an epoch's training cross-entropy; True: stop."""
+        if self.level is None:
+            return False
+        self._run = self._run + 1 if cross_entropy < self.level else 0
+        return self._run >= self.patience

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from sklstm._batching import consecutive, iter_batches
@@ -58,8 +59,9 @@ class Trainer:
 
     def train_epoch(self, train, batches, rng):
         """One pass over ``batches`` of ``train``'s rows; ``rng`` draws the
-        augmentation. Returns the mean training loss and the (true x
-        predicted) confusion counts of the predictions made while training."""
+        augmentation. Returns the mean training loss, the mean cross-entropy
+        of the predictions made while training (weighted as the loss is) and
+        their (true x predicted) confusion counts."""
         n_classes = len(self.classes)
         module, device = self.module, self.device
         module.train()
@@ -78,6 +80,7 @@ class Trainer:
                 return augmented
 
         loss_sum = torch.zeros((), device=device)
+        cross_entropy_sum = torch.zeros((), device=device)
         confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=device)
         n_rows = 0
         for indices, x, lengths in iter_batches(
@@ -87,15 +90,19 @@ class Trainer:
             yb = y[index]
             logits = module(x, lengths, generator=self.generator)
             losses = self.objective(logits, yb)
-            loss = (
-                losses.mean() if weights is None else (losses * weights[index]).mean()
-            )
+            cross_entropy = F.cross_entropy(logits.detach(), yb, reduction="none")
+            if weights is not None:
+                losses = losses * weights[index]
+                cross_entropy = cross_entropy * weights[index]
+            loss = losses.mean()
             self._step(loss, params, l1_params)
             loss_sum += loss.detach() * len(indices)
+            cross_entropy_sum += cross_entropy.mean() * len(indices)
             confusion += _confusion(yb, logits.detach().argmax(dim=1), n_classes)
             n_rows += len(indices)
         return (
             loss_sum.item() / n_rows,
+            cross_entropy_sum.item() / n_rows,
             confusion.cpu().numpy().reshape(n_classes, n_classes),
         )
 
@@ -198,8 +205,9 @@ def _summarize_confusion(confusion, classes, prefix):
 
 
 def train_entry(trainer, train, batches, rng, epoch):
-    """Train one epoch; return its history entry and its confusion counts."""
-    loss, confusion = trainer.train_epoch(train, batches, rng)
+    """Train one epoch; return its history entry, its confusion counts and its
+    training cross-entropy."""
+    loss, cross_entropy, confusion = trainer.train_epoch(train, batches, rng)
     if not np.isfinite(loss):
         raise trainer.diverged(epoch, "training loss", loss)
     entry = {
@@ -208,7 +216,7 @@ def train_entry(trainer, train, batches, rng, epoch):
         "learning_rate": trainer.optimizer.param_groups[0]["lr"],
     }
     entry.update(_summarize_confusion(confusion, trainer.classes, "train"))
-    return entry, confusion
+    return entry, confusion, cross_entropy
 
 
 def validation_entry(trainer, valid, scoring, epoch):
@@ -235,10 +243,22 @@ def validation_entry(trainer, valid, scoring, epoch):
 
 
 def run_epochs(
-    trainer, train, valid, epochs, kept, rng, *, batches_for, scoring, verbose
+    trainer,
+    train,
+    valid,
+    epochs,
+    kept,
+    rng,
+    *,
+    batches_for,
+    scoring,
+    verbose,
+    convergence=None,
 ):
     """Train over ``epochs`` (their numbers), recording into ``kept``
-    (:class:`~sklstm._early_stopping.KeptEpoch`), which also says when to stop.
+    (:class:`~sklstm._early_stopping.KeptEpoch`), which also says when to stop,
+    as does ``convergence`` (:class:`~sklstm._early_stopping.Convergence`,
+    optional): its stopping epoch's entry says ``"converged": True``.
 
     ``batches_for(rng)`` gives each epoch's batches of training rows. A
     ``KeyboardInterrupt`` ends the loop with an ``"interrupted"`` entry.
@@ -253,7 +273,9 @@ def run_epochs(
     for epoch in bar:
         start = time.perf_counter()
         try:
-            entry, guard = train_entry(trainer, train, batches_for(rng), rng, epoch)
+            entry, guard, cross_entropy = train_entry(
+                trainer, train, batches_for(rng), rng, epoch
+            )
             monitor = None
             if valid is not None:
                 fields, guard, monitor = validation_entry(
@@ -271,7 +293,10 @@ def run_epochs(
             bar.set_postfix(
                 {k: f"{v:.4f}" for k, v in entry.items() if k in _SHOWN and v == v}
             )
-        if kept.update(epoch, trainer.module, monitor, guard):
+        converged = convergence is not None and convergence.update(cross_entropy)
+        if converged:
+            entry["converged"] = True
+        if kept.update(epoch, trainer.module, monitor, guard) or converged:
             break
     bar.close()
     return history, False

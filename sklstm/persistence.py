@@ -28,10 +28,16 @@ from sklstm._network import LSTMNetwork
 __all__ = ["load_model", "save_model"]
 
 FORMAT = "sklstm-lstm-sequence-classifier"
-FORMAT_VERSION = 6  # 5: the token_dropout parameter; 6: downsample
+FORMAT_VERSION = 7  # 5: token_dropout; 6: downsample; 7: convergence_loss
 # Older versions this sklstm still reads, each with what its files lack: the
 # values that reproduce how they were trained and predict.
-_UPGRADES = {5: {"params": {"downsample": 1}, "architecture": {"downsample": 1}}}
+_UPGRADES = {
+    5: {
+        "params": {"downsample": 1, "convergence_loss": None},
+        "architecture": {"downsample": 1},
+    },
+    6: {"params": {"convergence_loss": None}},
+}
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}
 # Keys that mark an encoded value; a dict with any of them as a key is stored
 # as pairs, so labels such as "__ndarray__" round-trip.

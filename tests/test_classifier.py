@@ -375,7 +375,8 @@ def test_warm_start_continues_training():
 
 def test_max_steps_sets_the_epochs_when_max_epochs_is_none():
     X, y = mean_sign_task(n=40)
-    params = dict(FAST, max_epochs=None, batch_size=16)
+    # Budgets only: no fit here may stop because it has converged.
+    params = dict(FAST, max_epochs=None, batch_size=16, convergence_loss=None)
     # 40 rows in batches of 16: 3 steps per epoch, so 10 steps take 4 epochs.
     clf = LSTMSequenceClassifier(**params, max_steps=10).fit(X, y)
     assert clf.n_epochs_ == 4
@@ -402,6 +403,32 @@ def test_max_steps_sets_the_epochs_when_max_epochs_is_none():
     # And at least 20 epochs: 700 rows in batches of 16 take 44 steps each.
     X, y = mean_sign_task(n=700, steps=2)
     assert LSTMSequenceClassifier(**dict(fcn, batch_size=16)).fit(X, y).n_epochs_ == 20
+
+
+def test_a_fit_stops_once_the_training_data_are_fitted():
+    X, y = mean_sign_task(n=40)
+    params = dict(FAST, max_epochs=300)
+    clf = LSTMSequenceClassifier(**params).fit(X, y)
+    # Stopped after n_iter_no_change epochs of a training cross-entropy
+    # (here the training loss) below convergence_loss, and says so.
+    assert clf.n_epochs_ < 300
+    assert clf.history_[-1]["converged"] is True
+    assert [e["train_loss"] < 1e-3 for e in clf.history_[-11:]] == [False] + [True] * 10
+    assert not any("converged" in e for e in clf.history_[:-1])
+    assert clf.best_epoch_ == clf.n_epochs_
+    # A looser level stops sooner, a longer patience later, None never.
+    loose = LSTMSequenceClassifier(**params, convergence_loss=1e-2).fit(X, y)
+    assert loose.n_epochs_ < clf.n_epochs_
+    patient = LSTMSequenceClassifier(**params, n_iter_no_change=20).fit(X, y)
+    assert patient.n_epochs_ == clf.n_epochs_ + 10
+    full = LSTMSequenceClassifier(**params, convergence_loss=None).fit(X, y)
+    assert full.n_epochs_ == 300
+    assert not any("converged" in e for e in full.history_)
+    # The level is on the cross-entropy, not on the objective: the focal loss
+    # of this fit is far below it long before its predictions' cross-entropy.
+    focal = LSTMSequenceClassifier(**params, loss="focal").fit(X, y)
+    assert max(e["train_loss"] for e in focal.history_[100:]) < 2e-4
+    assert focal.n_epochs_ == 300
 
 
 def test_partial_fit_trains_one_epoch_per_call():

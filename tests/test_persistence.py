@@ -317,12 +317,36 @@ def test_files_of_format_5_load_and_predict_as_saved():
     restored = load_model(Path(__file__).parent / "data" / "format5.sklstm")
     assert restored.downsample == 1
     assert restored.module_.config["downsample"] == 1
+    # Fitted before a converged fit stopped early: a refit trains as it did.
+    assert restored.convergence_loss is None
     expected = [
         [0.56801359, 0.43198641],
         [0.63863376, 0.36136624],
         [0.57528575, 0.42471425],
         [0.56998022, 0.43001978],
         [0.54402156, 0.45597844],
+    ]
+    np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)
+
+
+def test_files_of_format_6_load_and_predict_as_saved():
+    """``tests/data/format6.sklstm`` was saved by sklstm at format version 6
+    (before ``convergence_loss``): ``LSTMSequenceClassifier(hidden_size=4,
+    fcn_width=4, max_epochs=3, random_state=0)`` fitted on ``X`` below and
+    ``y = X[:, :, 0].mean(axis=1) > 0``."""
+    from pathlib import Path
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    restored = load_model(Path(__file__).parent / "data" / "format6.sklstm")
+    assert restored.convergence_loss is None
+    assert restored.n_epochs_ == 3
+    expected = [
+        [0.5968406, 0.4031594],
+        [0.68622915, 0.31377085],
+        [0.63075569, 0.36924431],
+        [0.61152987, 0.38847013],
+        [0.57782024, 0.42217976],
     ]
     np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)
 
