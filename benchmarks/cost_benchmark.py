@@ -322,9 +322,8 @@ def hand(report, args):
         f"\n\n{args.repeats} triples, run in turn in one process: median times, "
         "and the median (min-max) of each triple's ratio, which holds when the "
         "machine's speed drifts between triples. 'Whole budget': the one-liner "
-        "with `convergence_loss=None`, which does not stop when the training "
-        "data are fitted (these series are learnt early; real series may not "
-        "be)\n",
+        "with `convergence_loss=None`, which trains every step of its budget "
+        "even once the training data are fitted\n",
         "| shape | hand loop, old work (s) | one-liner fit (s) | one-liner / hand "
         "| one-liner steps | whole budget (s) | whole budget / hand "
         "| whole budget steps |",
