@@ -430,7 +430,13 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         and, with a validation split, ``valid_loss``, ``valid_recall``,
         ``valid_balanced_accuracy``, ``valid_class_counts``,
         ``valid_majority_share`` and ``valid_score``
-        (when ``scoring`` is not ``'loss'``).
+        (when ``scoring`` is not ``'loss'``); the epoch a converged fit
+        stopped at also says ``converged: True`` (see ``convergence_loss``).
+    resolved_params_ : dict
+        Each parameter set to ``'auto'``, with the value the last ``fit`` (or
+        ``partial_fit``) used: ``fcn_width``, ``downsample``, ``max_steps``
+        (the budget in steps), ``learning_rate``, ... An estimator given these
+        values in place of ``'auto'`` trains the same network the same way.
     n_epochs_ : int
         Epochs trained so far (over all warm starts and partial fits; an
         interrupted epoch counts).
@@ -806,9 +812,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         device = resolve_device(self.device)
         seed = data.rng.randint(np.iinfo(np.int32).max)
         steps_per_epoch = -(-len(data.train) // self.batch_size)
+        budget = self._budget(len(data.classes), steps_per_epoch)
         n_epochs = 1 if incremental else self.max_epochs
         if n_epochs is None:
-            budget = self._budget(len(data.classes), steps_per_epoch)
             n_epochs = -(-budget // steps_per_epoch)
         with torch_threads(self.n_threads):
             trainer = self._build(
@@ -835,6 +841,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             optimizer_=trainer.optimizer,
             device_=device,
             history_=history,
+            resolved_params_=self._resolved_params(trainer.module, device, budget),
             n_epochs_=len(history),
             best_epoch_=kept.epoch,
             effective_prior_=prior,
@@ -1147,6 +1154,28 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             classes = max(1.0, (n_classes / BUDGET_CLASSES) ** 0.5)
             budget = max(int(budget * classes), MIN_EPOCHS * steps_per_epoch)
         return budget
+
+    def _resolved_params(self, module, device, budget):
+        """Each parameter set to ``'auto'``, with the value this fit used."""
+        config = module.config
+        widths = config["fcn_widths"]
+        used = {
+            "bidirectional": config["bidirectional"],
+            "pooling": config["pooling"],
+            "downsample": config["downsample"],
+            "fcn_width": None if widths is None else widths[0],
+            "embedding_dim": config["embedding_dim"],
+            "position_embedding": config["n_positions"] is not None,
+            "token_dropout": config["token_dropout"],
+            "learning_rate": float(self._resolved("learning_rate")),
+            "max_steps": int(budget),
+            "device": device,
+        }
+        return {
+            name: value
+            for name, value in used.items()
+            if isinstance(getattr(self, name), str) and getattr(self, name) == "auto"
+        }
 
     def _resolved(self, name):
         """The value of parameter ``name``, with ``'auto'`` resolved for the

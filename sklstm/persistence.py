@@ -97,6 +97,11 @@ _ATTRIBUTES = {
     ),
     "vocabulary_": _check_vocabulary,
     "history_": lambda v: isinstance(v, list) and all(isinstance(e, dict) for e in v),
+    # Not in files of format 6 and before, which load without it.
+    "resolved_params_": lambda v: (
+        isinstance(v, dict)
+        and set(v) <= set(LSTMSequenceClassifier().get_params(deep=False))
+    ),
     "n_epochs_": lambda v: _is_int(v, 0),
     "best_epoch_": lambda v: _is_int(v, 0),
     "effective_prior_": _is_prior,

@@ -431,6 +431,45 @@ def test_a_fit_stops_once_the_training_data_are_fitted():
     assert focal.n_epochs_ == 300
 
 
+def test_resolved_params_train_the_same_network_the_same_way():
+    X, y = mean_sign_task(n=40)
+    clf = LSTMSequenceClassifier(hidden_size=4, random_state=0).fit(X, y)
+    assert clf.resolved_params_ == {
+        "bidirectional": False,
+        "pooling": "last",
+        "downsample": 1,
+        "fcn_width": 64,
+        "position_embedding": False,
+        "token_dropout": 0.0,
+        "learning_rate": 0.01,
+        "max_steps": 700,
+    }
+    cases = [(X, y, {})]
+    # Long series: downsample='auto' averages runs of ceil(200 / 64) steps.
+    rng = np.random.RandomState(0)
+    long = rng.normal(size=(30, 200, 1)).astype(np.float32)
+    cases.append((long, np.arange(30) % 2, {"max_steps": 20, "device": "auto"}))
+    # Token ids: the embedding, positions, token dropout and LSTM as 'auto' picks.
+    tokens = [rng.randint(1, 6, size=rng.randint(3, 9)) for _ in range(30)]
+    token_params = {"max_steps": 20, "embedding_dim": "auto"}
+    cases.append((tokens, np.arange(30) % 2, token_params))
+    resolved = []
+    for X, y, params in cases:
+        params = dict(params, hidden_size=4, random_state=0)
+        clf = LSTMSequenceClassifier(**params).fit(X, y)
+        assert "auto" not in clf.resolved_params_.values()
+        again = LSTMSequenceClassifier(**{**params, **clf.resolved_params_}).fit(X, y)
+        assert again.resolved_params_ == {}
+        assert again.n_epochs_ == clf.n_epochs_
+        np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+        resolved.append(clf.resolved_params_)
+    assert resolved[1]["downsample"] == 4
+    assert resolved[1]["device"] == "cpu"
+    assert resolved[2]["embedding_dim"] == 5
+    assert resolved[2]["bidirectional"] is True
+    assert resolved[2]["fcn_width"] is None
+
+
 def test_partial_fit_trains_one_epoch_per_call():
     X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(**FAST)

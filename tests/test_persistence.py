@@ -304,6 +304,8 @@ def test_every_fitted_attribute_is_saved(tmp_path, tokens):
     save_model(clf, tmp_path / "model.sklstm")
     restored = load_model(tmp_path / "model.sklstm")
     assert {k for k in vars(restored) if k.endswith("_")} == fitted - {"optimizer_"}
+    assert restored.resolved_params_ == clf.resolved_params_
+    assert "pooling" in restored.resolved_params_
 
 
 def test_files_of_format_5_load_and_predict_as_saved():
