@@ -43,6 +43,7 @@ from protocol import (
 from tqdm.auto import tqdm
 
 from sklstm import LSTMSequenceClassifier
+from sklstm.augmentation import GaussianNoise
 from sklstm.preprocessing import SequenceScaler
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +59,7 @@ CONFIGS = {
     "defaults, class_weight=None": dict(class_weight=None),
     "fcn_width=32": dict(fcn_width=32),
     "fcn_width=32, max_steps=2000": dict(fcn_width=32, max_steps=2000),
+    "noise 0.1": dict(augment=GaussianNoise(sigma=0.1)),
 }
 
 
