@@ -9,6 +9,7 @@ import ast
 import csv
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -76,7 +77,9 @@ def machine():
 
 
 def command():
-    return "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+    """The command line that is running, quoted as a shell would need it."""
+    script = f"benchmarks/{Path(sys.argv[0]).name}"
+    return "python " + shlex.join([script, *sys.argv[1:]])
 
 
 def header():
