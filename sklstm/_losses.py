@@ -30,6 +30,15 @@ class Objective:
     label_smoothing: float = 0.0
     logit_offset: np.ndarray | None = None
 
+    @property
+    def is_cross_entropy(self):
+        """Whether each sample's loss is its plain cross-entropy."""
+        return (
+            self.kind == "cross_entropy"
+            and self.label_smoothing == 0
+            and self.logit_offset is None
+        )
+
     def __call__(self, logits, y):
         if self.logit_offset is not None:
             logits = logits + torch.as_tensor(
