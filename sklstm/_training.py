@@ -258,12 +258,12 @@ def run_epochs(
     batches_for,
     scoring,
     verbose,
-    convergence=None,
+    convergence,
 ):
     """Train over ``epochs`` (their numbers), recording into ``kept``
     (:class:`~sklstm._early_stopping.KeptEpoch`), which also says when to stop,
-    as does ``convergence`` (:class:`~sklstm._early_stopping.Convergence`,
-    optional): its stopping epoch's entry says ``"converged": True``.
+    as does ``convergence`` (:class:`~sklstm._early_stopping.Convergence`):
+    its stopping epoch's entry says ``"converged": True``.
 
     ``batches_for(rng)`` gives each epoch's batches of training rows. A
     ``KeyboardInterrupt`` ends the loop with an ``"interrupted"`` entry.
@@ -298,7 +298,7 @@ def run_epochs(
             bar.set_postfix(
                 {k: f"{v:.4f}" for k, v in entry.items() if k in _SHOWN and v == v}
             )
-        converged = convergence is not None and convergence.update(cross_entropy)
+        converged = convergence.update(cross_entropy)
         if converged:
             entry["converged"] = True
         if kept.update(epoch, trainer.module, monitor, guard) or converged:
