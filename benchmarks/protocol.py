@@ -229,21 +229,27 @@ def take(X, rows):
     return X[rows] if isinstance(X, np.ndarray) else [X[i] for i in rows]
 
 
-def evaluate(estimator, X, y, train, test, seed):
-    """Fit a clone of ``estimator`` (every ``random_state`` set to ``seed``) on
-    rows ``train``, score rows ``test``; return the metrics, the fit time and
-    the fitted estimator."""
+def fit_timed(estimator, X, y, train, seed):
+    """A clone of ``estimator`` (every ``random_state`` set to ``seed``) fitted
+    on rows ``train``, and the seconds its fit took."""
     estimator = clone(estimator)
     estimator.set_params(
         **{k: seed for k in estimator.get_params() if k.endswith("random_state")}
     )
-    labels, counts = np.unique(y[train], return_counts=True)
-    minority = labels[np.argmin(counts)]
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CollapseWarning)
         estimator.fit(take(X, train), y[train])
-    fit_time = time.perf_counter() - start
+    return estimator, time.perf_counter() - start
+
+
+def evaluate(estimator, X, y, train, test, seed):
+    """Fit a clone of ``estimator`` (every ``random_state`` set to ``seed``) on
+    rows ``train``, score rows ``test``; return the metrics, the fit time and
+    the fitted estimator."""
+    labels, counts = np.unique(y[train], return_counts=True)
+    minority = labels[np.argmin(counts)]
+    estimator, fit_time = fit_timed(estimator, X, y, train, seed)
     pred = estimator.predict(take(X, test))
     y_test = y[test]
     return {

@@ -1,6 +1,9 @@
-"""The benchmarks' published protocol: official split and stratified resamples."""
+"""The benchmarks' protocols: the published one (official split and stratified
+resamples) and the controlled-imbalance one (one class against the rest)."""
 
+import importlib
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +109,51 @@ def test_sets_fall_into_the_summary_groups(protocol):
     assert protocol.groups(task(100, 2, 24, minority=20)) == [
         "imbalanced (largest / smallest class >= 4)"
     ]
+
+
+@pytest.fixture(scope="module")
+def controlled():
+    """benchmarks/controlled_imbalance.py (which imports protocol.py by name)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return importlib.import_module("controlled_imbalance")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_positive_classes_are_the_smallest_and_the_largest(controlled):
+    assert controlled.positive_classes(["a", "b", "b", "c", "c", "c"]) == ["a", "c"]
+    # Ties go by label; a set of one class has one positive.
+    assert controlled.positive_classes([2, 1, 2, 1]) == [1, 2]
+    assert controlled.positive_classes([5, 5]) == [5]
+
+
+def test_one_vs_rest_keeps_negatives_and_draws_positives(controlled):
+    y_train = np.array([0] * 60 + [1] * 30 + [2] * 10)
+    y_test = np.array([0, 1, 2, 2])
+    train, test, y = controlled.one_vs_rest(y_train, y_test, 1, 10, seed=3)
+    np.testing.assert_array_equal(test, [100, 101, 102, 103])
+    np.testing.assert_array_equal(y[test], [0, 1, 0, 0])
+    np.testing.assert_array_equal(y, np.concatenate([y_train, y_test]) == 1)
+    # Every negative TRAIN row, and round(70 / 10) of class 1's.
+    assert set(np.flatnonzero(y_train != 1)) <= set(train)
+    assert np.sum(y[train]) == 7 and len(train) == 77
+    assert set(train[y[train] == 1]) <= set(range(60, 90))
+    again, _, _ = controlled.one_vs_rest(y_train, y_test, 1, 10, seed=3)
+    other, _, _ = controlled.one_vs_rest(y_train, y_test, 1, 10, seed=4)
+    np.testing.assert_array_equal(train, again)
+    assert not np.array_equal(train, other)
+    # Ratio 1 is the natural split: every row of the positive class.
+    natural, _, _ = controlled.one_vs_rest(y_train, y_test, 1, 1, seed=3)
+    np.testing.assert_array_equal(natural, np.arange(100))
+
+
+def test_a_ratio_is_used_only_where_it_can_be_built(controlled):
+    y_train = np.array([0] * 60 + [1] * 30 + [2] * 3)
+    assert controlled.n_positives(y_train, 1, 1) == 30
+    assert controlled.n_positives(y_train, 1, 20) == 3  # round(63 / 20)
+    assert controlled.n_positives(y_train, 1, 50) is None  # fewer than two
+    assert controlled.n_positives(y_train, 2, 10) is None  # more than class 2 has
+    assert controlled.n_positives(y_train, 0, 10) == 3
+    with pytest.raises(ValueError, match="Ratio 50 cannot be built"):
+        controlled.one_vs_rest(y_train, [0], 1, 50, seed=0)
