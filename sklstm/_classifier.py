@@ -1,7 +1,9 @@
 """LSTMSequenceClassifier: the scikit-learn face of the LSTM."""
 
+import dataclasses
 import functools
 import io
+import math
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -64,6 +66,10 @@ PLAIN_LSTM_LEARNING_RATE = 3e-3
 # and covers at least MIN_EPOCHS epochs (measured on the whole suite in
 # benchmarks/results/wide_suite.md).
 BUDGET_CLASSES, MIN_EPOCHS = 4, 20
+# early_stopping: patience covers at least this share of the fit's epochs, and
+# the refit trains at least this share of them (measured in
+# benchmarks/results/early_stopping.md).
+PATIENCE_SHARE, REFIT_SHARE = 0.2, 0.75
 # token_dropout='auto' for variable-length token sequences (measured in
 # benchmarks/results/tokens_search.md).
 TOKEN_DROPOUT = 0.3
@@ -337,19 +343,37 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         randomness of epochs. No effect on equal-length data or with
         ``balanced_batches``.
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data, stop
-        when ``scoring`` has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the weights of the best epoch. Without it nothing
-        is held out. A class with a single sample cannot be split: it stays
-        wholly in training, with a warning; if no class can be split, training
-        runs without early stopping, with a warning.
+        Hold out a stratified ``validation_fraction`` of the training data and
+        score each epoch of the network trained on the rest with ``scoring``:
+        the best epoch is the best scored (one whose validation predictions
+        collapsed onto one class never beats one that did not), and training
+        stops once ``n_iter_no_change`` epochs (at least a fifth of the fit's)
+        have not improved on it by ``tol``, never within the learning-rate
+        warm-up. Then, with ``refit`` (the default), a fresh network is
+        trained on all the training data for as many epochs as led to the
+        best one, at least three quarters of the fit's; without ``refit``, or when
+        ``warm_start`` continues a fitted network, the best epoch's weights
+        are restored. Without early stopping nothing is held out. A
+        class with a single sample cannot be split: it stays wholly in
+        training, with a warning; if no class can be split, training runs
+        without early stopping, with a warning.
     validation_fraction : float, default=0.1
         Share of each class held out for early stopping.
     n_iter_no_change : int, default=10
-        Epochs without improvement before early stopping, and epochs below
-        ``convergence_loss`` before a converged fit stops.
+        Epochs without improvement before early stopping (or a fifth of the
+        fit's epochs, if more), and epochs below ``convergence_loss`` before a
+        converged fit stops.
     tol : float, default=1e-4
         Minimum improvement of the monitored quantity.
+    refit : bool, default=True
+        With ``early_stopping``: once the validation split has chosen the
+        training length, train a fresh network on all the training data (the
+        held-out series included) for that length. The held-out series then
+        teach the model too, which decides the fit where a class has a few
+        series; the fit costs the epochs to the stop plus those of the refit,
+        so it saves time over a fit without early stopping only when the stop
+        comes early (the imbalance guide). False keeps the best epoch's
+        weights of the network that never saw the held-out series.
     convergence_loss : float or None, default=1e-3
         A fit stops before its budget once the training cross-entropy (the
         mean over an epoch's predictions, weighted as the loss is) has stayed
@@ -361,19 +385,21 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         sets that are learnt early 2-9x and moved no set's mean balanced
         accuracy by more than 0.02 (see the estimator guide).
     scoring : str or callable, default='loss'
-        Monitored on the validation split: ``'loss'`` (the weighted validation
-        loss, lower is better) or any scikit-learn scorer name such as
-        ``'balanced_accuracy'``, ``'f1_macro'`` or ``'roc_auc_ovr'``, or a
-        callable ``scorer(estimator, X, y)`` (higher is better), such as one
-        made by :func:`sklearn.metrics.make_scorer`. Each epoch it is called
-        with a stand-in ``estimator`` whose ``classes_``, ``predict`` and
-        ``predict_proba`` answer with the network's predictions on the
-        validation split (whatever X they are given), ``X`` a placeholder of
-        zeros of shape ``(n_validation, 1)``, and ``y`` the validation labels.
-        The scorer is tried on the validation labels before training, so a
-        scorer that cannot score them (``'roc_auc'`` with three classes) is a
-        ``ValueError`` naming ``scoring``. An epoch scored NaN never counts
-        as the best.
+        Monitored on the validation split: ``'loss'`` (the validation loss
+        weighted as the training loss is, lower is better: with
+        ``class_weight='balanced'`` each class counts equally, so it watches the
+        minority class as closely as the majority) or any scikit-learn scorer
+        name such as ``'balanced_accuracy'``, ``'f1_macro'`` or
+        ``'roc_auc_ovr'``, or a callable ``scorer(estimator, X, y)`` (higher is
+        better), such as one made by :func:`sklearn.metrics.make_scorer`. Each
+        epoch it is called with a stand-in ``estimator`` whose ``classes_``,
+        ``predict`` and ``predict_proba`` answer with the network's predictions
+        on the validation split (whatever X they are given), ``X`` a placeholder
+        of zeros of shape ``(n_validation, 1)``, and ``y`` the validation
+        labels. The scorer is tried on the validation labels before training, so
+        a scorer that cannot score them (``'roc_auc'`` with three classes) is a
+        ``ValueError`` naming ``scoring``. An epoch scored NaN never counts as
+        the best.
     warm_start : bool, default=False
         When True, ``fit`` continues training the existing network (and
         optimizer state) for another ``max_epochs`` epochs (or ``max_steps``
@@ -431,7 +457,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         ``valid_balanced_accuracy``, ``valid_class_counts``,
         ``valid_majority_share`` and ``valid_score``
         (when ``scoring`` is not ``'loss'``); the epoch a converged fit
-        stopped at also says ``converged: True`` (see ``convergence_loss``).
+        stopped at also says ``converged: True`` (see ``convergence_loss``),
+        and the epochs of an early-stopped fit's refit (see ``refit``) say
+        ``refit: True``.
     resolved_params_ : dict
         Each parameter set to ``'auto'``, with the value the last ``fit`` (or
         ``partial_fit``) used: ``fcn_width``, ``downsample``, ``max_steps``
@@ -441,9 +469,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         Epochs trained so far (over all warm starts and partial fits; an
         interrupted epoch counts).
     best_epoch_ : int
-        Epoch whose weights the model holds: the best one with early stopping,
-        else the last complete one (0 if ``fit`` was interrupted in its first
-        epoch).
+        Epoch whose weights the model holds: the best one with early stopping
+        and ``refit=False``, else the last complete one (0 if ``fit`` was
+        interrupted in its first epoch).
     effective_prior_ : ndarray of shape (n_classes,)
         The class prior the uncorrected probabilities assume, from the
         training rows of the last fit: the one the training objective implies,
@@ -556,6 +584,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "refit": ["boolean"],
         "convergence_loss": [Interval(Real, 0, None, closed="neither"), None],
         "scoring": [StrOptions(scorer_names()), callable],
         "warm_start": ["boolean"],
@@ -608,6 +637,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        refit=True,
         convergence_loss=1e-3,
         scoring="loss",
         warm_start=False,
@@ -656,6 +686,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.refit = refit
         self.convergence_loss = convergence_loss
         self.scoring = scoring
         self.warm_start = warm_start
@@ -821,6 +852,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 data, warm, incremental, device, seed, n_epochs * steps_per_epoch
             )
             kept, history, interrupted = self._train(data, trainer, n_epochs)
+            chosen = kept
+            if data.valid is not None and self.refit and not (warm or interrupted):
+                data, trainer, kept, history, interrupted = self._refit(
+                    data, chosen, history, n_epochs, device, seed
+                )
             prior, target_prior = data.effective_prior, data.target_prior
             uncorrected = False
             if target_prior is not None:
@@ -865,11 +901,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 f"{history[-1]['epoch']}; the estimator keeps the weights of "
                 f"epoch {kept.epoch} and can predict or continue training."
             )
-        if kept.unscored:
+        if chosen.unscored:
             warn(
                 f"scoring={self.scoring!r} gave NaN on the validation split at "
-                f"every epoch; early stopping kept the weights of epoch "
-                f"{kept.epoch}, the first of this fit.",
+                f"every epoch; early stopping chose epoch {chosen.epoch}, the "
+                "first of this fit.",
                 UserWarning,
             )
         if not incremental:
@@ -901,32 +937,40 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             if self.scoring != "loss":
                 check_scoring_on(self.scoring, classes, y_encoded[valid_rows])
 
-        augmenter = None
-        if self.augment is not None:
-            augmenter = clone(self.augment)
-            if len(train_rows) == sequences.n_samples:
-                augmenter.fit_padded(sequences.values, sequences.lengths)
-            else:  # a copy of the training rows
-                augmenter.fit_padded(
-                    sequences.values[train_rows], sequences.lengths[train_rows]
-                )
         return _Prepared(
             sequences=sequences,
             vocabulary=vocabulary,
             classes=classes,
             train=LabelledSequences(sequences, y_encoded, weights, train_rows),
             valid=valid,
-            augmenter=augmenter,
+            augmenter=self._fitted_augmenter(sequences, train_rows),
             rng=rng,
             history=list(self.history_) if warm else [],
-            effective_prior=effective_prior(
-                y_encoded[train_rows],
-                None if weights is None else weights[train_rows],
-                len(classes),
-                balanced=self.balanced_batches,
-                logit_adjustment=self.logit_adjustment,
+            effective_prior=self._effective_prior(
+                y_encoded, weights, train_rows, len(classes)
             ),
             target_prior=target_prior(self.prior_correction, classes, y_encoded),
+        )
+
+    def _fitted_augmenter(self, sequences, rows):
+        """A clone of ``augment`` fitted on ``rows`` (None without one)."""
+        if self.augment is None:
+            return None
+        augmenter = clone(self.augment)
+        if len(rows) == sequences.n_samples:
+            augmenter.fit_padded(sequences.values, sequences.lengths)
+        else:  # a copy of the rows
+            augmenter.fit_padded(sequences.values[rows], sequences.lengths[rows])
+        return augmenter
+
+    def _effective_prior(self, y_encoded, weights, rows, n_classes):
+        """The class prior the training objective implies on ``rows``."""
+        return effective_prior(
+            y_encoded[rows],
+            None if weights is None else weights[rows],
+            n_classes,
+            balanced=self.balanced_batches,
+            logit_adjustment=self.logit_adjustment,
         )
 
     def _build(self, data, warm, incremental, device, seed, total_steps):
@@ -987,11 +1031,17 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         interrupted.
         """
         first_epoch = len(data.history) + 1
+        patience = earliest_stop = None
+        if data.valid is not None:
+            patience = max(self.n_iter_no_change, math.ceil(PATIENCE_SHARE * n_epochs))
+            if self.lr_schedule != "constant":  # no stop in the warm-up
+                earliest_stop = first_epoch + math.ceil(self.warmup_fraction * n_epochs)
         kept = KeptEpoch(
             trainer.module,
             first_epoch,
-            patience=None if data.valid is None else self.n_iter_no_change,
+            patience=patience,
             tol=self.tol,
+            earliest_stop=earliest_stop,
         )
         lengths = None if data.sequences.equal_length else data.sequences.lengths
         history, interrupted = run_epochs(
@@ -1016,6 +1066,42 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         )
         kept.restore(trainer.module)
         return kept, history, interrupted
+
+    def _refit(self, data, chosen, history, n_epochs, device, seed):
+        """After early stopping: a fresh network trained on every row of
+        ``data`` (training and validation) for the epochs up to the ``chosen``
+        one (a :class:`KeptEpoch`), at least ``REFIT_SHARE`` of ``n_epochs``.
+
+        Returns the data of the refit (its history: the earlier fits' and the
+        epochs of ``history``), its trainer and kept epoch, its own epochs
+        (each entry says ``refit: True``) and whether it was interrupted.
+        """
+        rows = np.arange(data.sequences.n_samples)
+        weights = data.train.weights
+        if weights is not None:
+            weights = (weights / weights.mean()).astype(np.float32)
+        y_encoded = data.train.y
+        full = dataclasses.replace(
+            data,
+            train=LabelledSequences(data.sequences, y_encoded, weights, rows),
+            valid=None,
+            augmenter=self._fitted_augmenter(data.sequences, rows),
+            history=data.history + history,
+            effective_prior=self._effective_prior(
+                y_encoded, weights, rows, len(data.classes)
+            ),
+        )
+        epochs = max(
+            chosen.epoch - len(data.history), math.ceil(REFIT_SHARE * n_epochs)
+        )
+        steps_per_epoch = -(-len(rows) // self.batch_size)
+        trainer = self._build(
+            full, False, False, device, seed, epochs * steps_per_epoch
+        )
+        kept, refitted, interrupted = self._train(full, trainer, epochs)
+        for entry in refitted:
+            entry["refit"] = True
+        return full, trainer, kept, refitted, interrupted
 
     def _validate_X(self, X, y=None, *, reset):
         """Sequences ready for the network (token ids mapped to embedding

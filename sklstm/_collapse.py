@@ -43,6 +43,6 @@ def warn_if_collapsed(name, classes, confusion, validated):
         "belong to other classes: the model has collapsed onto one class. "
         "Cures: class_weight='balanced', resampling the training data (e.g. "
         "sklstm.resampling.SequenceRandomOverSampler in an imblearn "
-        "Pipeline), or early_stopping=True with scoring='balanced_accuracy'.",
+        "Pipeline), or early_stopping=True.",
         CollapseWarning,
     )

@@ -4,14 +4,19 @@ or the last completed one."""
 import numpy as np
 import torch
 
+from sklstm._collapse import is_collapsed
+
 
 class KeptEpoch:
     """Owns "best": the kept epoch, a copy of its weights, and patience.
 
     With ``patience`` None (no early stopping) every completed epoch is kept.
     Otherwise an epoch is kept when its monitored value (higher is better)
-    beats the kept one by more than ``tol``, a NaN value never does, and
-    training stops after ``patience`` epochs without such an improvement.
+    beats the kept one by more than ``tol``; a NaN value never does, nor does
+    an epoch whose validation predictions collapsed onto one class
+    (:func:`~sklstm._collapse.is_collapsed` of its ``guard``) once an epoch
+    that did not collapse was seen. Training stops after ``patience`` epochs
+    without such an improvement, but not before epoch ``earliest_stop``.
     Until an epoch completes, the starting weights are the ones kept.
 
     Parameters
@@ -22,26 +27,40 @@ class KeptEpoch:
         Number of the first epoch of this fit.
     patience : int or None
     tol : float
+    earliest_stop : int or None
+        No stop before this epoch completes (None: any epoch).
     """
 
-    def __init__(self, module, first_epoch, patience=None, tol=0.0):
+    def __init__(self, module, first_epoch, patience=None, tol=0.0, earliest_stop=None):
         self.patience, self.tol = patience, tol
+        self.earliest_stop = earliest_stop or first_epoch
         self.epoch = first_epoch - 1
         self.state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         self.guard = None  # what the collapse guard reads, of the kept epoch
         self._best, self._stall, self._scored = None, 0, False
+        self._best_collapsed = False
 
     def update(self, epoch, module, monitor=None, guard=None):
         """Record a completed epoch; return True when training should stop."""
         if self.patience is not None:
+            collapsed = guard is not None and is_collapsed(guard)
             if np.isnan(monitor):
                 monitor = -np.inf  # a NaN score is never the best
             else:
                 self._scored = True
-            if self._best is not None and not monitor > self._best + self.tol:
+            if self._best is None or self._best == -np.inf < monitor:
+                better = True
+            elif monitor == -np.inf:
+                better = False
+            elif collapsed != self._best_collapsed:
+                better = self._best_collapsed  # a collapse never beats the rest
+            else:
+                better = monitor > self._best + self.tol
+            if not better:
                 self._stall += 1
-                return self._stall >= self.patience
+                return self._stall >= self.patience and epoch >= self.earliest_stop
             self._best, self._stall = monitor, 0
+            self._best_collapsed = collapsed
         self.epoch, self.guard = epoch, guard
         with torch.no_grad():
             for key, value in module.state_dict().items():

@@ -28,15 +28,16 @@ from sklstm._network import LSTMNetwork
 __all__ = ["load_model", "save_model"]
 
 FORMAT = "sklstm-lstm-sequence-classifier"
-FORMAT_VERSION = 7  # 5: token_dropout; 6: downsample; 7: convergence_loss
+FORMAT_VERSION = 8  # 5: token_dropout; 6: downsample; 7: convergence_loss; 8: refit
 # Older versions this sklstm still reads, each with what its files lack: the
 # values that reproduce how they were trained and predict.
 _UPGRADES = {
     5: {
-        "params": {"downsample": 1, "convergence_loss": None},
+        "params": {"downsample": 1, "convergence_loss": None, "refit": False},
         "architecture": {"downsample": 1},
     },
-    6: {"params": {"convergence_loss": None}},
+    6: {"params": {"convergence_loss": None, "refit": False}},
+    7: {"params": {"refit": False}},
 }
 _AUGMENTERS = {name: getattr(augmentation, name) for name in augmentation.__all__}
 # Keys that mark an encoded value; a dict with any of them as a key is stored

@@ -142,7 +142,11 @@ def test_classifier_augments_training_batches_only():
     params = dict(hidden_size=4, max_epochs=3, random_state=0)
     CountingNoise.rows = []
     clf = LSTMSequenceClassifier(
-        **params, batch_size=8, early_stopping=True, augment=CountingNoise(sigma=0.5)
+        **params,
+        batch_size=8,
+        early_stopping=True,
+        refit=False,
+        augment=CountingNoise(sigma=0.5),
     ).fit(X3, y)
     n_train = len(X3) - sum(np.ceil(0.1 * np.bincount(y)).astype(int))
     # Every training row once per epoch, batch by batch; no validation row.

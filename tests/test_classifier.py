@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import LSTMSequenceClassifier
 from sklstm._batching import stratified_split
+from sklstm._early_stopping import KeptEpoch
 from sklstm.exceptions import CollapseWarning, TrainingDivergedError
 
 # Constant learning rate: several tests cut or extend runs and compare epochs.
@@ -65,7 +66,9 @@ def test_balanced_weights_raise_minority_recall_at_the_defaults():
 
 def test_collapse_guard_reads_the_validation_split():
     X, y = rare_shift_task(600, seed=0)
-    clf = LSTMSequenceClassifier(fcn_width=None, early_stopping=True, random_state=0)
+    clf = LSTMSequenceClassifier(
+        fcn_width=None, early_stopping=True, refit=False, random_state=0
+    )
     with pytest.warns(CollapseWarning, match="validation sequences") as record:
         clf.fit(X, y)
     # Attributed to the caller's line, past sklstm's and scikit-learn's frames.
@@ -274,24 +277,77 @@ def test_early_stopping_restores_the_best_epoch():
     clf = LSTMSequenceClassifier(
         **dict(FAST, max_epochs=60, learning_rate=5e-2),
         early_stopping=True,
+        refit=False,
         n_iter_no_change=3,
         scoring="balanced_accuracy",
     ).fit(X, y)
     scores = [h["valid_score"] for h in clf.history_]
     assert clf.n_epochs_ == len(clf.history_) < 60
     assert clf.best_epoch_ == 1 + int(np.argmax(scores))
-    assert clf.n_epochs_ == clf.best_epoch_ + 3
+    # Patience: n_iter_no_change epochs, or a fifth of the fit's if more.
+    assert clf.n_epochs_ == clf.best_epoch_ + max(3, 60 // 5)
     best = clf.history_[clf.best_epoch_ - 1]
     assert set(best["valid_recall"]) == {0, 1}
     # The same run cut at the best epoch ends with the weights restored above.
     cut = LSTMSequenceClassifier(
         **dict(FAST, max_epochs=clf.best_epoch_, learning_rate=5e-2),
         early_stopping=True,
+        refit=False,
         n_iter_no_change=100,
         scoring="balanced_accuracy",
     ).fit(X, y)
     assert cut.best_epoch_ == clf.best_epoch_
     np.testing.assert_array_equal(cut.predict_proba(X), clf.predict_proba(X))
+
+
+def test_early_stopping_refits_a_network_on_all_the_training_data():
+    X, y = mean_sign_task(n=120)
+    params = dict(FAST, max_epochs=12, early_stopping=True, n_iter_no_change=2)
+    chosen = LSTMSequenceClassifier(**params, refit=False).fit(X, y)
+    clf = LSTMSequenceClassifier(**params).fit(X, y)
+    validated = [h for h in clf.history_ if not h.get("refit")]
+    refitted = [h for h in clf.history_ if h.get("refit")]
+    # The same epochs choose the length (a tenth of each class held out) ...
+    assert [h["valid_loss"] for h in validated] == [
+        h["valid_loss"] for h in chosen.history_
+    ]
+    n_train = 120 - sum(np.ceil(0.1 * np.bincount(y)).astype(int))
+    assert all(sum(h["train_class_counts"].values()) == n_train for h in validated)
+    # ... then a fresh network trains on all 120 rows for the epochs up to the
+    # chosen one, at least three quarters of the fit's, numbered on, and is the
+    # one kept.
+    assert len(refitted) == max(chosen.best_epoch_, 9)
+    assert all(sum(h["train_class_counts"].values()) == 120 for h in refitted)
+    assert not any("valid_loss" in h for h in refitted)
+    assert [h["epoch"] for h in clf.history_] == list(range(1, clf.n_epochs_ + 1))
+    assert clf.best_epoch_ == clf.n_epochs_
+    assert balanced_accuracy_score(y, clf.predict(X)) > 0.9
+
+
+def test_early_stopping_waits_out_the_warm_up_and_a_fifth_of_the_epochs():
+    X, y = mean_sign_task(n=60)
+    params = dict(FAST, max_epochs=20, early_stopping=True, refit=False)
+    params.update(lr_schedule="onecycle", warmup_fraction=0.5, n_iter_no_change=1)
+    flat = LSTMSequenceClassifier(**params, scoring=lambda est, X, y: 0.5)
+    # No score beats the first; patience is max(1, 20 / 5) = 4 epochs, but the
+    # warm-up spans epochs 1-10.
+    assert flat.fit(X, y).n_epochs_ == 11 and flat.best_epoch_ <= 7
+    flat.set_params(warmup_fraction=0.0)
+    assert flat.fit(X, y).n_epochs_ == flat.best_epoch_ + 4
+
+
+def test_a_collapsed_epoch_never_beats_one_that_did_not_collapse():
+    module = torch.nn.Linear(1, 1)
+    kept = KeptEpoch(module, 1, patience=10)
+    collapsed = np.array([[9, 0], [1, 0]])  # every prediction is class 0
+    spread = np.array([[8, 1], [0, 1]])
+    kept.update(1, module, -0.2, collapsed)
+    kept.update(2, module, -0.5, spread)  # scored lower, but not collapsed
+    assert kept.epoch == 2
+    kept.update(3, module, -0.1, collapsed)
+    assert kept.epoch == 2
+    kept.update(4, module, -0.4, spread)
+    assert kept.epoch == 4
 
 
 def test_validation_split_is_stratified_and_sized():
@@ -316,7 +372,7 @@ def test_validation_split_is_stratified_and_sized():
 def test_early_stopping_monitors_the_named_scorer(scoring):
     X, y = mean_sign_task()
     clf = LSTMSequenceClassifier(
-        **FAST, early_stopping=True, scoring=scoring, n_iter_no_change=2
+        **FAST, early_stopping=True, refit=False, scoring=scoring, n_iter_no_change=2
     ).fit(X, y)
     # The split is the first draw of random_state (see fit's docstring).
     _, valid, _ = stratified_split(y, clf.validation_fraction, np.random.RandomState(0))

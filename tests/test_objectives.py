@@ -108,7 +108,7 @@ def test_early_stopping_on_minority_aware_metrics(scoring, n_classes):
     y = rng.choice(n_classes, size=240, p=shares / shares.sum())
     X = rng.normal(size=(240, 10, 1)).astype(np.float32) + y[:, None, None]
     clf = LSTMSequenceClassifier(
-        **FAST, early_stopping=True, scoring=scoring, n_iter_no_change=3
+        **FAST, early_stopping=True, refit=False, scoring=scoring, n_iter_no_change=3
     ).fit(X, y)
     scores = [h["valid_score"] for h in clf.history_]
     assert clf.best_epoch_ == 1 + int(np.argmax(scores))

@@ -353,6 +353,29 @@ def test_files_of_format_6_load_and_predict_as_saved():
     np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)
 
 
+def test_files_of_format_7_load_with_early_stopping_as_it_was():
+    """``tests/data/format7.sklstm`` was saved by sklstm at format version 7
+    (before ``refit``): ``LSTMSequenceClassifier(hidden_size=4, fcn_width=4,
+    max_epochs=3, early_stopping=True, random_state=0)`` fitted on ``X`` below
+    and ``y = X[:, :, 0].mean(axis=1) > 0``. Its early stopping restored the
+    best epoch, so it loads with ``refit=False``."""
+    from pathlib import Path
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    restored = load_model(Path(__file__).parent / "data" / "format7.sklstm")
+    assert restored.early_stopping and restored.refit is False
+    assert restored.n_epochs_ == restored.best_epoch_ == 3
+    expected = [
+        [0.5330733807838216, 0.4669266192161784],
+        [0.5813412603168392, 0.4186587396831608],
+        [0.5714993654120423, 0.4285006345879577],
+        [0.5248872236202522, 0.4751127763797477],
+        [0.5188085920849458, 0.4811914079150542],
+    ]
+    np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)
+
+
 def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
     import errno
     import os
