@@ -510,8 +510,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
 
     Interrupting ``fit`` (``KeyboardInterrupt``, Ctrl-C) ends training at once;
     the estimator is left fitted with the weights of a completed epoch (the
-    best one with early stopping, else the last completed one; the starting
-    weights if no epoch completed), which ``best_epoch_`` names;
+    best one so far while early stopping scores epochs, else the last
+    completed one; the starting weights if no epoch completed), which
+    ``best_epoch_`` names;
     ``history_`` ends with an entry ``{"epoch": k, "interrupted": True, ...}``
     for the unfinished epoch, and :class:`~sklstm.exceptions.FitInterrupted`
     (a ``KeyboardInterrupt``) is raised so that searches and scripts stop. The
