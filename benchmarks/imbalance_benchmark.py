@@ -275,7 +275,9 @@ def plot(summary, path):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(METRICS), figsize=(4.2 * len(METRICS), 4))
-    for cure in dict.fromkeys(e["cure"] for e in summary):
+    cures = list(dict.fromkeys(e["cure"] for e in summary))
+    ratios = sorted({e["ratio"] for e in summary})
+    for i, cure in enumerate(cures):
         entries = [e for e in summary if e["cure"] == cure]
         style = "--" if cure.startswith("minirocket") else "-"
         for ax, metric in zip(axes, METRICS, strict=True):
@@ -283,14 +285,16 @@ def plot(summary, path):
                 [e["ratio"] for e in entries],
                 [e[metric] for e in entries],
                 style,
+                color=plt.cm.tab20(i % 20),
                 marker="o",
                 label=cure,
             )
     for ax, metric in zip(axes, METRICS, strict=True):
         ax.set_xscale("log")
+        ax.set_xticks(ratios, [str(r) for r in ratios])
+        ax.minorticks_off()
         ax.set_xlabel("negatives per positive in training")
         ax.set_title(metric.replace("_", " "))
-        ax.set_ylim(0, 1.02)
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
