@@ -96,6 +96,9 @@ CURES = {
         class_weight="balanced", early_stopping=True
     ),
     "focal loss + class weights": lambda: lstm(loss="focal", class_weight="balanced"),
+    "class weights + weight decay": lambda: lstm(
+        class_weight="balanced", weight_decay=1e-2
+    ),
     "logit adjustment": lambda: lstm(logit_adjustment=1.0),
     "balanced batches": lambda: lstm(balanced_batches=True),
     "random oversampling": lambda: resampled(SequenceRandomOverSampler(random_state=0)),
