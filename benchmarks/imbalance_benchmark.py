@@ -210,31 +210,19 @@ def by_ratio(results, cures):
     for ratio in sorted({r["ratio"] for r in results}):
         for cure in cures:
             rows = [r for r in results if r["ratio"] == ratio and r["cure"] == cure]
-            done = [r for r in rows if "note" not in r]
             if not rows:
                 continue
+            done = [r for r in rows if "note" not in r]
+            by_task = {}
+            for r in done:
+                by_task.setdefault((r["dataset"], r["positive"]), []).append(r)
             entry = dict(ratio=ratio, cure=cure, fits=len(rows))
             entry["failed_fits"] = len(rows) - len(done)
             entry["one_class_fits"] = sum(r["single_class"] for r in done)
-            tasks = {(r["dataset"], r["positive"]) for r in done}
-            entry["tasks"] = len(tasks)
+            entry["tasks"] = len(by_task)
             for metric in METRICS:
-                entry[metric] = (
-                    np.mean(
-                        [
-                            np.mean(
-                                [
-                                    r[metric]
-                                    for r in done
-                                    if (r["dataset"], r["positive"]) == t
-                                ]
-                            )
-                            for t in tasks
-                        ]
-                    )
-                    if tasks
-                    else np.nan
-                )
+                means = [np.mean([r[metric] for r in t]) for t in by_task.values()]
+                entry[metric] = np.mean(means) if means else np.nan
             entry["fit_time_s"] = (
                 np.mean([r["fit_time_s"] for r in done]) if done else np.nan
             )

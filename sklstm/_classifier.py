@@ -351,9 +351,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         have not improved on it by ``tol``, never within the learning-rate
         warm-up. Then, with ``refit`` (the default), a fresh network is
         trained on all the training data for as many epochs as led to the
-        best one, at least three quarters of the fit's; without ``refit``, or when
-        ``warm_start`` continues a fitted network, the best epoch's weights
-        are restored. Without early stopping nothing is held out. A
+        best one, at least three quarters of the fit's; without ``refit``, or
+        when ``warm_start`` continues a fitted network, the best epoch's
+        weights are restored. Without early stopping nothing is held out. A
         class with a single sample cannot be split: it stays wholly in
         training, with a warning; if no class can be split, training runs
         without early stopping, with a warning.
@@ -370,10 +370,10 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         training length, train a fresh network on all the training data (the
         held-out series included) for that length. The held-out series then
         teach the model too, which decides the fit where a class has a few
-        series; the fit costs the epochs to the stop plus those of the refit,
-        so it saves time over a fit without early stopping only when the stop
-        comes early (the imbalance guide). False keeps the best epoch's
-        weights of the network that never saw the held-out series.
+        series. The fit costs the epochs to the stop plus those of the refit
+        (at least three quarters of the budget), so it takes longer than a fit
+        without early stopping (the imbalance guide). False keeps the best
+        epoch's weights of the network that never saw the held-out series.
     convergence_loss : float or None, default=1e-3
         A fit stops before its budget once the training cross-entropy (the
         mean over an epoch's predictions, weighted as the loss is) has stayed
