@@ -90,9 +90,10 @@ def main():
     parser.add_argument(
         "--summarize",
         nargs="+",
-        metavar="CSV[:LABEL]",
+        metavar="CSV[:LABEL[:CANDIDATE]]",
         help="fit nothing: the tables of earlier runs' CSVs (a config renamed "
-        "LABEL), side by side",
+        "LABEL; of a CSV with a 'candidate' column, the rows of CANDIDATE "
+        "only), side by side",
     )
     args = parser.parse_args()
     tasks = {
@@ -136,8 +137,11 @@ def summarize(tasks, sources, published):
     results, configs = [], []
     for source in sources:
         path, _, label = source.partition(":")
+        label, _, candidate = label.partition(":")
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
+                if candidate and row.get("candidate") != candidate:
+                    continue
                 row["config"] = label or row["config"]
                 row["balanced_accuracy"] = float(row["balanced_accuracy"])
                 row["fit_time_s"] = float(row["fit_time_s"])
