@@ -64,8 +64,8 @@ AUTO = {
 PLAIN_LSTM_LEARNING_RATE = 3e-3
 # max_steps='auto' with the FCN branch: the budget grows with sqrt(classes / 4)
 # and covers at least MIN_EPOCHS epochs (measured on the whole suite in
-# benchmarks/results/wide_suite.md).
-BUDGET_CLASSES, MIN_EPOCHS = 4, 20
+# benchmarks/results/wide_suite_budget.md and wide_suite_epochs.md).
+BUDGET_CLASSES, MIN_EPOCHS = 4, 60
 # early_stopping: patience covers at least this share of the fit's epochs, and
 # the refit trains at least this share of them (measured in
 # benchmarks/results/early_stopping.md).
@@ -243,7 +243,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         training sequences get hundreds of epochs. Ignored when
         ``max_epochs`` is set. ``'auto'``: for real values with the FCN
         branch 700 times ``sqrt(n_classes / 4)`` (700 up to 4 classes, 1050
-        for 9, 2128 for 37), and at least 20 epochs (2260 steps for 1800
+        for 9, 2128 for 37), and at least 60 epochs (6780 steps for 1800
         series); 700 without the branch (``fcn_width=None``); 1000 for token
         ids (``embedding_dim``).
     batch_size : int, default=16
