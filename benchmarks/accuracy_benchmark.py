@@ -170,6 +170,10 @@ def tables(tasks, configs, results, published):
         cells = [name]
         for config in configs:
             rows = mine(name, config)
+            if not rows:  # a configuration run on some of the sets only
+                means[config].append(np.nan)
+                cells.append("-")
+                continue
             ba = np.array([r["balanced_accuracy"] for r in rows])
             fit = np.mean([r["fit_time_s"] for r in rows])
             single = sum(r["single_class"] for r in rows)
@@ -186,7 +190,7 @@ def tables(tasks, configs, results, published):
     with_figures = [n for n in tasks if "InceptionTime" in published.get(n, {})]
     index = [list(tasks).index(n) for n in with_figures]
     cells = [f"**mean of {len(with_figures)} sets with published figures**"]
-    cells += [f"**{np.mean([means[c][i] for i in index]):.3f}**" for c in configs]
+    cells += [_mean([means[c][i] for i in index], "**{:.3f}**") for c in configs]
     cells += [
         f"{np.mean([published[n][m][1] for n in with_figures]):.3f}"
         for m in ("InceptionTime", "MiniROCKET")
@@ -210,9 +214,7 @@ def group_summary(tasks, configs, means, published):
             continue
         sets = members[group]
         cells = [group, str(len(sets))]
-        cells += [
-            f"{np.mean([means[c][names.index(n)] for n in sets]):.3f}" for c in configs
-        ]
+        cells += [_mean([means[c][names.index(n)] for n in sets]) for c in configs]
         for method in ("InceptionTime", "MiniROCKET"):
             known = [
                 published[n][method][1] for n in sets if method in published.get(n, {})
@@ -220,6 +222,11 @@ def group_summary(tasks, configs, means, published):
             cells.append(f"{np.mean(known):.3f} ({len(known)} sets)" if known else "-")
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _mean(values, style="{:.3f}"):
+    """The mean, or "-" where a configuration missed one of the sets."""
+    return "-" if np.isnan(values).any() else style.format(np.mean(values))
 
 
 if __name__ == "__main__":
