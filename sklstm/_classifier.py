@@ -86,6 +86,16 @@ def auto_downsample(lengths):
     return max(1, short, -(-median // DOWNSAMPLE_LONG))
 
 
+def _normalized(weights, rows):
+    """Loss weights scaled to a mean of 1 over ``rows`` (None stays None)."""
+    if weights is None:
+        return None
+    mean = weights[rows].mean()
+    if mean <= 0:
+        raise ValueError("Every training sample has a loss weight of zero.")
+    return (weights / mean).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """What ``fit`` knows before it builds a network."""
@@ -927,11 +937,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         train_rows, valid_rows = np.arange(len(y_encoded)), ()
         if self.early_stopping and not incremental:
             train_rows, valid_rows = self._validation_split(y_encoded, classes, rng)
-        if weights is not None:
-            train_mean = weights[train_rows].mean()
-            if train_mean <= 0:
-                raise ValueError("Every training sample has a loss weight of zero.")
-            weights = (weights / train_mean).astype(np.float32)
+        weights = _normalized(weights, train_rows)
         valid = None
         if len(valid_rows):
             valid = LabelledSequences(sequences, y_encoded, weights, valid_rows)
@@ -1078,9 +1084,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         (each entry says ``refit: True``) and whether it was interrupted.
         """
         rows = np.arange(data.sequences.n_samples)
-        weights = data.train.weights
-        if weights is not None:
-            weights = (weights / weights.mean()).astype(np.float32)
+        weights = _normalized(data.train.weights, rows)
         y_encoded = data.train.y
         full = dataclasses.replace(
             data,
