@@ -43,7 +43,7 @@ from protocol import (
 from tqdm.auto import tqdm
 
 from sklstm import LSTMSequenceClassifier
-from sklstm.augmentation import GaussianNoise
+from sklstm.augmentation import GaussianNoise, RandomScaling, TimeWarp, WindowSlice
 from sklstm.preprocessing import SequenceScaler
 
 HERE = Path(__file__).resolve().parent
@@ -60,6 +60,9 @@ CONFIGS = {
     "fcn_width=32": dict(fcn_width=32),
     "fcn_width=32, max_steps=2000": dict(fcn_width=32, max_steps=2000),
     "noise 0.1": dict(augment=GaussianNoise(sigma=0.1)),
+    "slice 0.9": dict(augment=WindowSlice(ratio=0.9)),
+    "scaling 0.1": dict(augment=RandomScaling(sigma=0.1)),
+    "timewarp 0.2": dict(augment=TimeWarp(sigma=0.2)),
 }
 
 
