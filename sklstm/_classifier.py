@@ -10,7 +10,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -21,11 +21,16 @@ from sklstm._compat import (
     HasMethods,
     Interval,
     StrOptions,
-    _check_sample_weight,
 )
 from sklstm._early_stopping import Convergence, KeptEpoch
+from sklstm._encoding import InputEncoder
 from sklstm._labels import plain
-from sklstm._losses import Objective, log_prior_offset
+from sklstm._losses import (
+    Objective,
+    log_prior_offset,
+    loss_weights,
+    normalized_weights,
+)
 from sklstm._network import LSTMNetwork
 from sklstm._optim import OPTIMIZERS, make_optimizer, make_scheduler, resume
 from sklstm._priors import correct, effective_prior, fitted_prior, target_prior
@@ -38,62 +43,18 @@ from sklstm._runtime import (
 from sklstm._scoring import check_scoring_on, scorer_names
 from sklstm._sequences import (
     Sequences,
-    encode_tokens,
-    normalize_each,
     validate_sequences,
     validate_tokens,
 )
+from sklstm._spec import resolve
 from sklstm._training import LabelledSequences, Trainer, predict_proba, run_epochs
 from sklstm._warnings import warn
 from sklstm.exceptions import FitInterrupted
 
-# Widest embedding of embedding_dim='auto' (measured in
-# benchmarks/results/tokens.md).
-EMBEDDING_DIM = 16
-# What 'auto' means, by kind of input: (real values, token ids). Measured in
-# benchmarks/results/tokens.md and benchmarks/results/defaults_search.md.
-AUTO = {
-    "fcn_width": (64, None),  # filters of the FCN branch's first block
-    "bidirectional": (False, True),
-    "pooling": ("last", "max"),
-    "learning_rate": (1e-2, 1e-2),
-    "max_steps": (700, 1000),
-}
-# learning_rate='auto' for real values without the FCN branch: at 1e-2 a plain
-# LSTM fitted the noise of a faint shift (tests/test_classifier.py).
-PLAIN_LSTM_LEARNING_RATE = 3e-3
-# max_steps='auto' with the FCN branch: the budget grows with sqrt(classes / 4)
-# and covers at least MIN_EPOCHS epochs (measured on the whole suite in
-# benchmarks/results/wide_suite_budget.md and wide_suite_epochs.md).
-BUDGET_CLASSES, MIN_EPOCHS = 4, 60
 # early_stopping: patience covers at least this share of the fit's epochs, and
 # the refit trains at least this share of them (measured in
 # benchmarks/results/early_stopping.md).
 PATIENCE_SHARE, REFIT_SHARE = 0.2, 0.75
-# token_dropout='auto' for variable-length token sequences (measured in
-# benchmarks/results/tokens_search.md).
-TOKEN_DROPOUT = 0.3
-# downsample='auto': runs of (median length / DOWNSAMPLE_SHORT) steps, at
-# most DOWNSAMPLE_MAX, or of (median length / DOWNSAMPLE_LONG) for longer
-# series (measured in benchmarks/results/cost_search.md).
-DOWNSAMPLE_SHORT, DOWNSAMPLE_MAX, DOWNSAMPLE_LONG = 64, 4, 128
-
-
-def auto_downsample(lengths):
-    """``downsample='auto'`` for real-valued series of these lengths."""
-    median = int(np.median(lengths))
-    short = min(-(-median // DOWNSAMPLE_SHORT), DOWNSAMPLE_MAX)
-    return max(1, short, -(-median // DOWNSAMPLE_LONG))
-
-
-def _normalized(weights, rows):
-    """Loss weights scaled to a mean of 1 over ``rows`` (None stays None)."""
-    if weights is None:
-        return None
-    mean = weights[rows].mean()
-    if mean <= 0:
-        raise ValueError("Every training sample has a loss weight of zero.")
-    return (weights / mean).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -170,7 +131,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         up to 512 and ``ceil(t / 128)`` beyond (16 for 2000 steps), so longer
         series are read as 33 to 128 steps; 1 for token ids
         (``embedding_dim``). The value used is
-        ``module_.config['downsample']``.
+        ``resolved_params_['downsample']``.
     conv_layers : int, default=0
         Strided 1-D convolutions (+ ReLU) before the LSTM: each learns local
         shapes and divides the length by ``conv_stride``, so long series reach
@@ -854,31 +815,36 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         device = resolve_device(self.device)
         seed = data.rng.randint(np.iinfo(np.int32).max)
         steps_per_epoch = -(-len(data.train) // self.batch_size)
-        budget = self._budget(len(data.classes), steps_per_epoch)
+        resolved = resolve(
+            self.get_params(deep=False),
+            n_classes=len(data.classes),
+            sequences=data.sequences,
+            vocabulary=data.vocabulary,
+            steps_per_epoch=steps_per_epoch,
+            network=self.module_.spec if warm else None,
+        )
         n_epochs = 1 if incremental else self.max_epochs
         if n_epochs is None:
-            n_epochs = -(-budget // steps_per_epoch)
+            n_epochs = -(-resolved.max_steps // steps_per_epoch)
         with torch_threads(self.n_threads):
             trainer = self._build(
-                data, warm, incremental, device, seed, n_epochs * steps_per_epoch
+                data,
+                resolved,
+                warm,
+                incremental,
+                device,
+                seed,
+                n_epochs * steps_per_epoch,
             )
             kept, history, interrupted = self._train(data, trainer, n_epochs)
             chosen = kept
             if data.valid is not None and self.refit and not (warm or interrupted):
                 data, trainer, kept, history, interrupted = self._refit(
-                    data, chosen, history, n_epochs, device, seed
+                    data, resolved, chosen, history, n_epochs, device, seed
                 )
-            prior, target_prior = data.effective_prior, data.target_prior
-            uncorrected = False
-            if target_prior is not None:
-                try:
-                    proba = predict_proba(
-                        trainer.module, data.sequences, self.batch_size, device
-                    )
-                    prior = fitted_prior(proba, data.train.y, prior)
-                except KeyboardInterrupt:
-                    # Keep the trained network, without the correction.
-                    target_prior, uncorrected = None, True
+            prior, target_prior, uncorrected = self._priors(
+                data, trainer.module, device
+            )
 
         history = data.history + history
         fitted = dict(
@@ -888,7 +854,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             optimizer_=trainer.optimizer,
             device_=device,
             history_=history,
-            resolved_params_=self._resolved_params(trainer.module, device, budget),
+            resolved_params_=resolved.auto_values(self.get_params(deep=False), device),
             n_epochs_=len(history),
             best_epoch_=kept.epoch,
             effective_prior_=prior,
@@ -898,9 +864,30 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             fitted["vocabulary_"] = data.vocabulary
         vars(self).update(fitted)
 
+        self._report(data, chosen, kept, interrupted, uncorrected, incremental)
+        return self
+
+    def _priors(self, data, module, device):
+        """The prior the fitted network's probabilities assume, the one
+        ``prior_correction`` moves them to (None: no correction), and whether
+        an interruption while the priors were fitted left the network
+        without its correction."""
+        prior, target = data.effective_prior, data.target_prior
+        if target is None:
+            return prior, None, False
+        try:
+            proba = predict_proba(module, data.sequences, self.batch_size, device)
+            return fitted_prior(proba, data.train.y, prior), target, False
+        except KeyboardInterrupt:
+            return prior, None, True
+
+    def _report(self, data, chosen, kept, interrupted, uncorrected, incremental):
+        """After the fitted attributes are set: raise for an interrupted fit,
+        warn about an unscored validation split or a collapsed model."""
+        name = type(self).__name__
         if uncorrected:
             raise FitInterrupted(
-                f"{type(self).__name__}.fit was interrupted while it fitted the "
+                f"{name}.fit was interrupted while it fitted the "
                 "priors of prior_correction, after training; the estimator keeps "
                 f"the weights of epoch {kept.epoch} without the correction "
                 "(target_prior_ is None): predict_proba gives the network's "
@@ -908,8 +895,8 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         if interrupted:
             raise FitInterrupted(
-                f"{type(self).__name__}.fit was interrupted in epoch "
-                f"{history[-1]['epoch']}; the estimator keeps the weights of "
+                f"{name}.fit was interrupted in epoch "
+                f"{self.history_[-1]['epoch']}; the estimator keeps the weights of "
                 f"epoch {kept.epoch} and can predict or continue training."
             )
         if chosen.unscored:
@@ -920,10 +907,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 UserWarning,
             )
         if not incremental:
-            warn_if_collapsed(
-                type(self).__name__, data.classes, kept.guard, data.valid is not None
-            )
-        return self
+            warn_if_collapsed(name, data.classes, kept.guard, data.valid is not None)
 
     def _prepare(self, X, y, sample_weight, classes, warm, incremental):
         """Validated data, classes, loss weights, split and fitted augmenter."""
@@ -931,13 +915,15 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         classes = self._check_classes(y, classes, warm)
         y_encoded = np.searchsorted(classes, y).astype(np.int64)
-        weights = self._loss_weights(y_encoded, classes, sample_weight, sequences)
+        weights = loss_weights(
+            y_encoded, classes, self.class_weight, sample_weight, sequences.values
+        )
         rng = check_random_state(self.random_state)
 
         train_rows, valid_rows = np.arange(len(y_encoded)), ()
         if self.early_stopping and not incremental:
             train_rows, valid_rows = self._validation_split(y_encoded, classes, rng)
-        weights = _normalized(weights, train_rows)
+        weights = normalized_weights(weights, train_rows)
         valid = None
         if len(valid_rows):
             valid = LabelledSequences(sequences, y_encoded, weights, valid_rows)
@@ -980,11 +966,11 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             logit_adjustment=self.logit_adjustment,
         )
 
-    def _build(self, data, warm, incremental, device, seed, total_steps):
+    def _build(self, data, resolved, warm, incremental, device, seed, total_steps):
         """The network, optimizer and schedule (over ``total_steps`` batches)
-        of this fit, in a Trainer."""
+        of this fit (a :class:`~sklstm._spec.Resolved`), in a Trainer."""
         settings = dict(
-            lr=self._resolved("learning_rate"),
+            lr=resolved.learning_rate,
             weight_decay=self.weight_decay,
             momentum=self.momentum,
         )
@@ -998,9 +984,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         else:
             with seeded_torch(seed, device):
-                module = self._build_module(
-                    len(data.classes), data.sequences, data.vocabulary
-                ).to(device)
+                module = LSTMNetwork(resolved.network).to(device)
             optimizer = make_optimizer(module, self.optimizer, **settings)
         y_train = data.train.y[data.train.indices]
         objective = Objective(
@@ -1028,7 +1012,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             augmenter=data.augmenter,
             l1=self.l1,
             clip_grad_norm=self.clip_grad_norm,
-            learning_rate=self._resolved("learning_rate"),
+            learning_rate=resolved.learning_rate,
         )
 
     def _train(self, data, trainer, n_epochs):
@@ -1074,7 +1058,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         kept.restore(trainer.module)
         return kept, history, interrupted
 
-    def _refit(self, data, chosen, history, n_epochs, device, seed):
+    def _refit(self, data, resolved, chosen, history, n_epochs, device, seed):
         """After early stopping: a fresh network trained on every row of
         ``data`` (training and validation) for the epochs up to the ``chosen``
         one (a :class:`KeptEpoch`), at least ``REFIT_SHARE`` of ``n_epochs``.
@@ -1084,7 +1068,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         (each entry says ``refit: True``) and whether it was interrupted.
         """
         rows = np.arange(data.sequences.n_samples)
-        weights = _normalized(data.train.weights, rows)
+        weights = normalized_weights(data.train.weights, rows)
         y_encoded = data.train.y
         full = dataclasses.replace(
             data,
@@ -1101,7 +1085,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         )
         steps_per_epoch = -(-len(rows) // self.batch_size)
         trainer = self._build(
-            full, False, False, device, seed, epochs * steps_per_epoch
+            full, resolved, False, False, device, seed, epochs * steps_per_epoch
         )
         kept, refitted, interrupted = self._train(full, trainer, epochs)
         for entry in refitted:
@@ -1119,31 +1103,30 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                     "it needs embedding_dim."
                 )
             sequences, y = validate_sequences(self, X, y, reset=reset)
-            if self.normalize == "sequence":
-                sequences = normalize_each(sequences)
-            return sequences, y, None
-        if self.augment is not None:
-            raise ValueError(
-                "augment works on real-valued sequences; it cannot be combined "
-                "with embedding_dim (token ids)."
-            )
-        sequences, y = validate_tokens(self, X, y, reset=reset)
-        if reset:
-            ids, counts = np.unique(
-                sequences.values[:, :, 0][sequences.real], return_counts=True
-            )
-            vocabulary = ids[counts >= self.min_token_count]
-            if not len(vocabulary):
-                warn(
-                    f"No token id occurs min_token_count={self.min_token_count} "
-                    "times in the training sequences, so every token reads as "
-                    "unknown and only sequence lengths can be learned; lower "
-                    "min_token_count.",
-                    UserWarning,
-                )
         else:
-            vocabulary = self.vocabulary_
-        return encode_tokens(sequences, vocabulary), y, vocabulary
+            if self.augment is not None:
+                raise ValueError(
+                    "augment works on real-valued sequences; it cannot be "
+                    "combined with embedding_dim (token ids)."
+                )
+            sequences, y = validate_tokens(self, X, y, reset=reset)
+        if reset:
+            encoder = InputEncoder.fit(
+                sequences,
+                tokens=self.embedding_dim is not None,
+                normalize=self.normalize,
+                min_token_count=self.min_token_count,
+            )
+        else:
+            encoder = self._input_encoder()
+        return encoder.encode(sequences), y, encoder.vocabulary
+
+    def _input_encoder(self):
+        """The :class:`InputEncoder` of the fitted model: what ``predict``
+        and :func:`sklstm.onnx.to_onnx` feed the network."""
+        if self.embedding_dim is None:
+            return InputEncoder(normalize=self.normalize)
+        return InputEncoder(vocabulary=self.vocabulary_)
 
     def _check_classes(self, y, classes, warm):
         """The fitted classes: new on a fresh fit, checked on a warm one."""
@@ -1180,39 +1163,6 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             )
         return seen
 
-    def _loss_weights(self, y_encoded, classes, sample_weight, sequences):
-        """Per-sample loss weights (sample weight x class weight), or None."""
-        weights = None
-        if sample_weight is not None:
-            weights = _check_sample_weight(
-                sample_weight, sequences.values, ensure_non_negative=True
-            )
-        if self.class_weight is not None:
-            n_classes = len(classes)
-            if self.class_weight == "balanced":
-                counts = np.bincount(y_encoded, minlength=n_classes)
-                present = counts > 0
-                per_class = np.zeros(n_classes)
-                per_class[present] = len(y_encoded) / (present.sum() * counts[present])
-            else:
-                for label, weight in self.class_weight.items():
-                    if not (isinstance(weight, Real) and 0 <= weight < np.inf):
-                        raise ValueError(
-                            f"class_weight[{label!r}] = {weight!r}: class weights "
-                            "must be finite and non-negative."
-                        )
-                per_class = compute_class_weight(
-                    self.class_weight, classes=classes, y=classes[y_encoded]
-                )
-            per_class = per_class[y_encoded]
-            weights = per_class if weights is None else weights * per_class
-        if weights is not None and not weights.sum() > 0:
-            raise ValueError(
-                "The sample weights (times the class weights) sum to zero; at "
-                "least one sample needs a positive weight."
-            )
-        return weights
-
     def _validation_split(self, y_encoded, classes, rng):
         train_rows, valid_rows, too_small = stratified_split(
             y_encoded, self.validation_fraction, rng
@@ -1231,97 +1181,3 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
                 UserWarning,
             )
         return train_rows, valid_rows
-
-    def _budget(self, n_classes, steps_per_epoch):
-        """``max_steps``, with ``'auto'`` resolved for the data: with the FCN
-        branch, 700 steps times ``sqrt(n_classes / 4)`` (at least once), and
-        at least :data:`MIN_EPOCHS` epochs (measured for that network only)."""
-        budget = self._resolved("max_steps")
-        if (
-            isinstance(self.max_steps, str)
-            and self.embedding_dim is None
-            and self._resolved("fcn_width") is not None
-        ):
-            classes = max(1.0, (n_classes / BUDGET_CLASSES) ** 0.5)
-            budget = max(int(budget * classes), MIN_EPOCHS * steps_per_epoch)
-        return budget
-
-    def _resolved_params(self, module, device, budget):
-        """Each parameter set to ``'auto'``, with the value this fit used."""
-        config = module.config
-        widths = config["fcn_widths"]
-        used = {
-            "bidirectional": config["bidirectional"],
-            "pooling": config["pooling"],
-            "downsample": config["downsample"],
-            "fcn_width": None if widths is None else widths[0],
-            "embedding_dim": config["embedding_dim"],
-            "position_embedding": config["n_positions"] is not None,
-            "token_dropout": config["token_dropout"],
-            "learning_rate": float(self._resolved("learning_rate")),
-            "max_steps": int(budget),
-            "device": device,
-        }
-        return {
-            name: value
-            for name, value in used.items()
-            if isinstance(getattr(self, name), str) and getattr(self, name) == "auto"
-        }
-
-    def _resolved(self, name):
-        """The value of parameter ``name``, with ``'auto'`` resolved for the
-        kind of input (token ids with ``embedding_dim``, else real values)."""
-        value = getattr(self, name)
-        if not (isinstance(value, str) and value == "auto"):
-            return value
-        tokens = self.embedding_dim is not None
-        if (
-            name == "learning_rate"
-            and not tokens
-            and self._resolved("fcn_width") is None
-        ):
-            return PLAIN_LSTM_LEARNING_RATE
-        return AUTO[name][tokens]
-
-    def _build_module(self, n_classes, sequences, vocabulary):
-        # Parameters may be numpy scalars (GridSearchCV over an array passes
-        # np.int64); torch's layers take Python ints, and the network's config
-        # (saved by sklstm.persistence) holds plain values.
-        width = self._resolved("fcn_width")
-        width = None if width is None else int(width)
-        embedding_dim = self.embedding_dim
-        if isinstance(embedding_dim, str):  # 'auto'
-            embedding_dim = max(min(EMBEDDING_DIM, len(vocabulary)), 1)
-        embedding_dim = None if embedding_dim is None else int(embedding_dim)
-        positions = self.position_embedding
-        if isinstance(positions, str):  # 'auto'
-            positions = embedding_dim is not None and sequences.equal_length
-        downsample = self.downsample
-        if isinstance(downsample, str):  # 'auto'
-            downsample = (
-                1 if embedding_dim is not None else auto_downsample(sequences.lengths)
-            )
-        token_dropout = 0.0
-        if embedding_dim is not None:
-            token_dropout = self.token_dropout
-            if isinstance(token_dropout, str):  # 'auto'
-                token_dropout = 0.0 if sequences.equal_length else TOKEN_DROPOUT
-        return LSTMNetwork(
-            n_channels=sequences.n_channels,
-            n_classes=n_classes,
-            hidden_size=int(self.hidden_size),
-            num_layers=int(self.num_layers),
-            bidirectional=bool(self._resolved("bidirectional")),
-            dropout=float(self.dropout),
-            pooling=str(self._resolved("pooling")),
-            n_embeddings=None if vocabulary is None else len(vocabulary) + 2,
-            embedding_dim=embedding_dim,
-            token_dropout=float(token_dropout),
-            n_positions=int(sequences.values.shape[1]) if positions else None,
-            downsample=int(downsample),
-            conv_layers=int(self.conv_layers),
-            conv_channels=int(self.conv_channels),
-            conv_kernel_size=int(self.conv_kernel_size),
-            conv_stride=int(self.conv_stride),
-            fcn_widths=None if width is None else (width, 2 * width, width),
-        )

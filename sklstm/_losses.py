@@ -1,10 +1,16 @@
-"""Per-sample training objectives: cross-entropy, focal loss, logit adjustment."""
+"""Per-sample training objectives (cross-entropy, focal loss, logit
+adjustment) and the per-sample weights (sample and class weights) that
+weigh them."""
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.utils import compute_class_weight
+
+from sklstm._compat import _check_sample_weight
 
 
 @dataclass(frozen=True)
@@ -63,3 +69,47 @@ def prior_frequencies(y, n_classes):
 def log_prior_offset(y, n_classes, tau):
     """``tau * log(class frequency)`` (:func:`prior_frequencies`)."""
     return tau * np.log(prior_frequencies(y, n_classes))
+
+
+def loss_weights(y_encoded, classes, class_weight, sample_weight, values):
+    """Per-sample loss weights (``sample_weight`` times ``class_weight``, as
+    the estimator takes them) of encoded labels ``y_encoded``, or None when
+    neither is given. ``values``: the samples (for the weights' length)."""
+    weights = None
+    if sample_weight is not None:
+        weights = _check_sample_weight(sample_weight, values, ensure_non_negative=True)
+    if class_weight is not None:
+        n_classes = len(classes)
+        if class_weight == "balanced":
+            counts = np.bincount(y_encoded, minlength=n_classes)
+            present = counts > 0
+            per_class = np.zeros(n_classes)
+            per_class[present] = len(y_encoded) / (present.sum() * counts[present])
+        else:
+            for label, weight in class_weight.items():
+                if not (isinstance(weight, Real) and 0 <= weight < np.inf):
+                    raise ValueError(
+                        f"class_weight[{label!r}] = {weight!r}: class weights "
+                        "must be finite and non-negative."
+                    )
+            per_class = compute_class_weight(
+                class_weight, classes=classes, y=classes[y_encoded]
+            )
+        per_class = per_class[y_encoded]
+        weights = per_class if weights is None else weights * per_class
+    if weights is not None and not weights.sum() > 0:
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero; at "
+            "least one sample needs a positive weight."
+        )
+    return weights
+
+
+def normalized_weights(weights, rows):
+    """Loss weights scaled to a mean of 1 over ``rows`` (None stays None)."""
+    if weights is None:
+        return None
+    mean = weights[rows].mean()
+    if mean <= 0:
+        raise ValueError("Every training sample has a loss weight of zero.")
+    return (weights / mean).astype(np.float32)

@@ -174,103 +174,64 @@ class LSTMNetwork(nn.Module):
 
     Parameters
     ----------
-    n_channels : int
-        Features per time step.
-    n_classes : int
-        Number of output logits.
-    hidden_size, num_layers, bidirectional : int, int, bool
-        As in :class:`torch.nn.LSTM`.
-    dropout : float
-        Dropout between LSTM layers and before the linear head.
-    pooling : {'last', 'mean', 'max', 'attention'}
-        How a sequence is summarised for the head. ``'last'`` takes the forward
-        direction's state at each sequence's true last step and, when
-        bidirectional, the backward direction's state at its first step.
-        ``'mean'`` and ``'max'`` pool the LSTM outputs over real steps only;
-        ``'attention'`` weighs them by learned scores (softmax over real steps).
-    n_embeddings : int or None
-        Rows of a token embedding table (0 = padding, the last row = unknown
-        token, starting at zero); ``None`` for real-valued input.
-    embedding_dim : int or None
-        Width of the embeddings; the LSTM then reads them instead of
-        ``n_channels`` features.
-    token_dropout : float
-        In training mode, each token is blanked (read as the zero vector of
-        the padding row) with this probability.
-    n_positions : int or None
-        Rows of a learned position embedding added to the token embeddings
-        (step ``t`` reads row ``min(t, n_positions - 1)``); ``None``: none.
-    downsample : int
-        The LSTM (and front end) reads each run of this many steps averaged
-        into one (:func:`average_steps`); the FCN branch max-pools its first
-        block's output in runs of this many steps; 1: neither.
-    conv_layers, conv_channels, conv_kernel_size, conv_stride : int
-        The convolutional front end (``conv_layers=0``: none).
-    fcn_widths : sequence of 3 ints or None
-        Filters of the FCN branch beside the LSTM; ``None``: no branch.
+    spec : NetworkSpec
+        Its shape (see :class:`sklstm._spec.NetworkSpec`): the LSTM; the
+        summary fed to the head (``'last'`` takes the forward direction's
+        state at each sequence's true last step and, when bidirectional, the
+        backward direction's state at its first step; ``'mean'`` and
+        ``'max'`` pool the LSTM outputs over real steps only;
+        ``'attention'`` weighs them by learned scores, softmax over real
+        steps); a token embedding table (0 = padding, the last row = unknown
+        token, starting at zero), token dropout and a position embedding
+        (step ``t`` reads row ``min(t, n_positions - 1)``); ``downsample``
+        (the LSTM and front end read each run of that many steps averaged
+        into one, :func:`average_steps`; the FCN branch max-pools its first
+        block's output in runs of that many steps); the convolutional front
+        end and the FCN branch beside the LSTM.
 
     Attributes
     ----------
-    config : dict
-        The parameters above, as plain Python values: ``LSTMNetwork(**config)``
-        builds a network of the same shape.
+    spec : NetworkSpec
+        The ``spec`` it was built from: :mod:`sklstm.persistence` stores it
+        beside the weights, so a model loads with the shape it was trained in.
     """
 
-    def __init__(
-        self,
-        *,
-        n_channels,
-        n_classes,
-        hidden_size,
-        num_layers,
-        bidirectional,
-        dropout,
-        pooling,
-        n_embeddings=None,
-        embedding_dim=None,
-        token_dropout=0.0,
-        n_positions=None,
-        downsample=1,
-        conv_layers=0,
-        conv_channels=32,
-        conv_kernel_size=5,
-        conv_stride=2,
-        fcn_widths=None,
-    ):
-        arguments = dict(locals())
-        del arguments["self"], arguments["__class__"]
+    def __init__(self, spec):
         super().__init__()
-        # What rebuilds this network (the arguments above, as plain values):
-        # sklstm.persistence stores it beside the weights, so a model loads
-        # with the shape it was trained in.
-        self.config = {
-            name: list(value) if isinstance(value, tuple) else value
-            for name, value in arguments.items()
-        }
+        self.spec = spec
+        n_channels = spec.n_channels
+        embedding_dim, pooling = spec.embedding_dim, spec.pooling
+        hidden_size, bidirectional = spec.hidden_size, spec.bidirectional
         self.pooling = pooling
         self.embedding = None
-        if n_embeddings is not None:
-            self.embedding = nn.Embedding(n_embeddings, embedding_dim, padding_idx=0)
+        if spec.n_embeddings is not None:
+            self.embedding = nn.Embedding(
+                spec.n_embeddings, embedding_dim, padding_idx=0
+            )
             with torch.no_grad():
                 self.embedding.weight[-1].zero_()  # unknown tokens start as zeros
             n_channels = embedding_dim
-        self.token_dropout = token_dropout
-        self.downsample = downsample
+        self.token_dropout = spec.token_dropout
+        self.downsample = spec.downsample
         self.positions = None
-        if n_positions is not None:
-            self.positions = nn.Embedding(n_positions, embedding_dim)
+        if spec.n_positions is not None:
+            self.positions = nn.Embedding(spec.n_positions, embedding_dim)
             # Small next to the token embeddings (N(0, 1)) at the start.
             nn.init.normal_(self.positions.weight, std=0.1)
         self.fcn = None
-        if fcn_widths is not None:
-            self.fcn = FCNBranch(n_channels, fcn_widths, pool=downsample)
+        if spec.fcn_widths is not None:
+            self.fcn = FCNBranch(n_channels, spec.fcn_widths, pool=spec.downsample)
         self.frontend = None
         lstm_inputs = n_channels
-        if conv_layers:
+        if spec.conv_layers:
             self.frontend = ConvFrontEnd(
-                n_channels, conv_channels, conv_kernel_size, conv_stride, conv_layers
+                n_channels,
+                spec.conv_channels,
+                spec.conv_kernel_size,
+                spec.conv_stride,
+                spec.conv_layers,
             )
-            lstm_inputs = conv_channels
+            lstm_inputs = spec.conv_channels
         directions = 2 if bidirectional else 1
         # One nn.LSTM per layer, so that dropout between layers can draw from a
         # generator of the fit's own (see _dropout) rather than torch's global
@@ -282,13 +243,13 @@ class LSTMNetwork(nn.Module):
                 batch_first=True,
                 bidirectional=bidirectional,
             )
-            for i in range(num_layers)
+            for i in range(spec.num_layers)
         )
         summary = hidden_size * directions
         self.attention = nn.Linear(summary, 1) if pooling == "attention" else None
-        self.dropout = dropout
+        self.dropout = spec.dropout
         extra = 0 if self.fcn is None else self.fcn.out_features
-        self.head = nn.Linear(summary + extra, n_classes)
+        self.head = nn.Linear(summary + extra, spec.n_classes)
 
     def forward(self, x, lengths=None, generator=None):
         """Logits for a batch.

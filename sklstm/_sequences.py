@@ -255,23 +255,6 @@ class Layout:
         return rows
 
 
-def normalize_each(sequences):
-    """Z-normalise each sequence per channel over its real steps (a copy).
-
-    A channel that is constant within a sequence becomes zeros; padding stays 0.
-    """
-    values = sequences.values.astype(
-        np.result_type(sequences.values.dtype, np.float32), copy=True
-    )
-    real = sequences.real[:, :, None]
-    counts = sequences.lengths[:, None, None]
-    mean = np.where(real, values, 0).sum(axis=1, keepdims=True) / counts
-    centred = np.where(real, values - mean, 0)
-    std = np.sqrt((centred**2).sum(axis=1, keepdims=True) / counts)
-    values = centred / np.where(std > 0, std, 1).astype(values.dtype)
-    return replace(sequences, values=values.astype(sequences.values.dtype))
-
-
 def check_axes_not_empty(X):
     """Raise a ``ValueError`` naming the axis when a 3-D ``X`` has no time
     steps or no channels (a 2-D ``X`` without columns is refused by
@@ -468,13 +451,3 @@ def validate_tokens(estimator, X, y=None, *, reset):
     if reset and hasattr(estimator, "n_features_in_"):
         del estimator.n_features_in_
     return pad(rows), y
-
-
-def encode_tokens(sequences, vocabulary):
-    """Map raw ids to embedding rows: ``vocabulary[k]`` -> ``k + 1``, others to
-    the out-of-vocabulary row ``len(vocabulary) + 1``; padding stays 0."""
-    ids = sequences.values[:, :, 0]
-    known = np.isin(ids, vocabulary)  # an empty vocabulary knows no id
-    encoded = np.where(known, np.searchsorted(vocabulary, ids) + 1, len(vocabulary) + 1)
-    encoded[~sequences.real] = 0
-    return replace(sequences, values=encoded[:, :, np.newaxis].astype(np.int64))

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import uuid
-from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import sklstm
 from sklstm import augmentation
 from sklstm._classifier import LSTMSequenceClassifier
 from sklstm._network import LSTMNetwork
+from sklstm._spec import NetworkSpec, is_int
 
 __all__ = ["load_model", "save_model"]
 
@@ -46,15 +46,6 @@ _TAGS = {"__ndarray__", "__pairs__", "__augmenter__"}
 # Array dtypes a document may ask for: numbers, strings and Python objects
 # (which JSON can only fill with numbers, strings, lists and None).
 _DTYPE_KINDS = set("biufUO")
-
-
-def _is_int(value, low):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
-
-
-def _is_rate(value):
-    """A dropout probability: a real number in [0, 1)."""
-    return isinstance(value, Real) and 0 <= value < 1
 
 
 def _check_classes(value):
@@ -89,8 +80,8 @@ def _check_vocabulary(value):
 # The fitted attributes a file restores, each with its check.
 _ATTRIBUTES = {
     "classes_": _check_classes,
-    "n_channels_": lambda v: _is_int(v, 1),
-    "n_features_in_": lambda v: _is_int(v, 1),
+    "n_channels_": lambda v: is_int(v, 1),
+    "n_features_in_": lambda v: is_int(v, 1),
     "feature_names_in_": lambda v: (
         isinstance(v, np.ndarray)
         and v.ndim == 1
@@ -103,8 +94,8 @@ _ATTRIBUTES = {
         isinstance(v, dict)
         and set(v) <= set(LSTMSequenceClassifier().get_params(deep=False))
     ),
-    "n_epochs_": lambda v: _is_int(v, 0),
-    "best_epoch_": lambda v: _is_int(v, 0),
+    "n_epochs_": lambda v: is_int(v, 0),
+    "best_epoch_": lambda v: is_int(v, 0),
     "effective_prior_": _is_prior,
     "target_prior_": lambda v: v is None or _is_prior(v),
 }
@@ -117,29 +108,6 @@ _REQUIRED = (
     "effective_prior_",
     "target_prior_",
 )
-# The network's shape (LSTMNetwork.config), each entry with its check.
-_ARCHITECTURE = {
-    "n_channels": lambda v: _is_int(v, 1),
-    "n_classes": lambda v: _is_int(v, 2),
-    "hidden_size": lambda v: _is_int(v, 1),
-    "num_layers": lambda v: _is_int(v, 1),
-    "bidirectional": lambda v: isinstance(v, bool),
-    "dropout": _is_rate,
-    "pooling": lambda v: v in ("last", "mean", "max", "attention"),
-    "n_embeddings": lambda v: v is None or _is_int(v, 2),
-    "embedding_dim": lambda v: v is None or _is_int(v, 1),
-    "token_dropout": _is_rate,
-    "n_positions": lambda v: v is None or _is_int(v, 1),
-    "downsample": lambda v: _is_int(v, 1),
-    "conv_layers": lambda v: _is_int(v, 0),
-    "conv_channels": lambda v: _is_int(v, 1),
-    "conv_kernel_size": lambda v: _is_int(v, 1),
-    "conv_stride": lambda v: _is_int(v, 1),
-    "fcn_widths": lambda v: (
-        v is None
-        or (isinstance(v, list) and len(v) == 3 and all(_is_int(w, 1) for w in v))
-    ),
-}
 
 
 def _encode(value, where):
@@ -266,8 +234,8 @@ def save_model(estimator, path):
         )
     if not hasattr(estimator, "module_"):
         raise ValueError("The estimator is not fitted; fit it before saving.")
-    architecture = getattr(estimator.module_, "config", None)
-    if architecture is None:
+    spec = getattr(estimator.module_, "spec", None)
+    if spec is None:
         raise ValueError(
             "This model's network was built by an older sklstm and does not "
             "record its architecture; refit it before saving."
@@ -277,7 +245,7 @@ def save_model(estimator, path):
         "format_version": FORMAT_VERSION,
         "sklstm_version": sklstm.__version__,
         "params": _encode(estimator.get_params(deep=False), "parameter"),
-        "architecture": architecture,
+        "architecture": spec.to_dict(),
         "attributes": {
             name: _encode(getattr(estimator, name), name)
             for name in _ATTRIBUTES
@@ -342,6 +310,26 @@ def load_model(path):
         attributes of the wrong type), or was written in a format version this
         sklstm cannot read.
     """
+    data, path = _read(path)
+    document, weights = _verified(data, path)
+    try:
+        return _rebuild(document, weights)
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OverflowError,
+        RuntimeError,
+    ) as exc:
+        raise ValueError(f"{path} holds a malformed sklstm model: {exc}") from exc
+
+
+def _read(path):
+    """The bytes of ``path`` (a path or a binary file object) and the name
+    the messages give it."""
     if hasattr(path, "read"):
         data = None if isinstance(path, io.TextIOBase) else path.read()
         if not isinstance(data, bytes):
@@ -352,6 +340,13 @@ def load_model(path):
         path = getattr(path, "name", "The file object")  # for the messages
     else:
         data = Path(path).read_bytes()  # a missing file stays a FileNotFoundError
+    return data, path
+
+
+def _verified(data, path):
+    """The JSON document and weights of a model file's bytes, checked as far
+    as the file itself goes: readable, intact, of a format version this
+    sklstm reads."""
     try:
         content = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -392,19 +387,7 @@ def load_model(path):
         )
     if "sha256" not in content:
         raise ValueError(f"{path} is damaged: its SHA-256 checksum is missing.")
-    try:
-        return _rebuild(document, weights)
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        AttributeError,
-        IndexError,
-        RecursionError,
-        OverflowError,
-        RuntimeError,
-    ) as exc:
-        raise ValueError(f"{path} holds a malformed sklstm model: {exc}") from exc
+    return document, weights
 
 
 def _check_names(what, found, known, required):
@@ -443,37 +426,25 @@ def _rebuild(document, weights):
             raise ValueError(f"attribute {name} = {value!r} is not valid.")
 
     architecture = document["architecture"]
-    if not isinstance(architecture, dict):
-        raise ValueError("the architecture is not a mapping.")
-    architecture = {**upgrade.get("architecture", {}), **architecture}
-    names = set(_ARCHITECTURE)
-    _check_names("architecture entries", set(architecture), names, names)
-    for name, check in _ARCHITECTURE.items():
-        if not check(architecture[name]):
-            raise ValueError(f"architecture {name} = {architecture[name]!r}.")
-    if architecture["n_embeddings"] is None and (
-        architecture["embedding_dim"] is not None
-        or architecture["n_positions"] is not None
-    ):
-        raise ValueError("the architecture embeds tokens without a vocabulary.")
+    if isinstance(architecture, dict):
+        architecture = {**upgrade.get("architecture", {}), **architecture}
+    spec = NetworkSpec.from_dict(architecture)
     vocabulary = attributes.get("vocabulary_")
-    if vocabulary is not None and architecture["n_embeddings"] != len(vocabulary) + 2:
+    if vocabulary is not None and spec.n_embeddings != len(vocabulary) + 2:
         # One row per id, plus padding and unknown tokens.
         raise ValueError("the embedding table does not match vocabulary_.")
     n_classes = len(attributes["classes_"])
-    if architecture["n_classes"] != n_classes:
+    if spec.n_classes != n_classes:
         raise ValueError("the network's outputs do not match classes_.")
     for name in ("effective_prior_", "target_prior_"):
         if attributes[name] is not None and len(attributes[name]) != n_classes:
             raise ValueError(f"{name} does not have one entry per class.")
     with torch.device("meta"):  # shapes only: no memory for absurd sizes
-        shapes = {
-            k: v.shape for k, v in LSTMNetwork(**architecture).state_dict().items()
-        }
+        shapes = {k: v.shape for k, v in LSTMNetwork(spec).state_dict().items()}
     if shapes != {k: v.shape for k, v in weights.items()}:
         raise ValueError("the weights do not fit the stored architecture.")
 
-    module = LSTMNetwork(**architecture)
+    module = LSTMNetwork(spec)
     module.load_state_dict(weights)
     for name, value in attributes.items():
         setattr(estimator, name, value)

@@ -63,10 +63,10 @@ def test_downsample_auto_averages_long_series_to_33_to_128_steps(steps, expected
     y = np.arange(8) % 2
     params = dict(FAST, hidden_size=2, max_epochs=1)
     clf = LSTMSequenceClassifier(**params).fit(X, y)
-    assert clf.module_.config["downsample"] == expected
+    assert clf.module_.spec.downsample == expected
     tokens = [np.arange(1, steps + 1) for _ in range(8)]
     text = LSTMSequenceClassifier(**params, embedding_dim=2).fit(tokens, y)
-    assert text.module_.config["downsample"] == 1
+    assert text.module_.spec.downsample == 1
 
 
 def test_fcn_branch_is_on_by_default_for_real_values_only():

@@ -129,7 +129,7 @@ def test_a_warm_started_model_loads_as_trained_after_set_params(tmp_path, change
     save_model(clf, tmp_path / "model.sklstm")
     restored = load_model(tmp_path / "model.sklstm")
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
-    assert restored.module_.config == clf.module_.config
+    assert restored.module_.spec == clf.module_.spec
     assert restored.get_params()["hidden_size"] == clf.hidden_size
 
 
@@ -318,7 +318,7 @@ def test_files_of_format_5_load_and_predict_as_saved():
     X = rng.normal(size=(40, 12, 2)).astype(np.float32)
     restored = load_model(Path(__file__).parent / "data" / "format5.sklstm")
     assert restored.downsample == 1
-    assert restored.module_.config["downsample"] == 1
+    assert restored.module_.spec.downsample == 1
     # Fitted before a converged fit stopped early: a refit trains as it did.
     assert restored.convergence_loss is None
     expected = [

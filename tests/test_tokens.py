@@ -105,7 +105,7 @@ def test_token_dropout_blanks_tokens_in_training_only():
         rate: LSTMSequenceClassifier(**FAST, token_dropout=rate).fit(X, y)
         for rate in (0.0, 0.3, "auto")
     }
-    assert fits["auto"].module_.config["token_dropout"] == 0.3  # variable length
+    assert fits["auto"].module_.spec.token_dropout == 0.3  # variable length
     np.testing.assert_array_equal(
         fits["auto"].predict_proba(X), fits[0.3].predict_proba(X)
     )
@@ -122,7 +122,7 @@ def test_token_dropout_blanks_tokens_in_training_only():
     )
     # Fixed-length windows: each step's token matters, 'auto' blanks none.
     windows = LSTMSequenceClassifier(**FAST).fit(pad(X, 12) + 1, y)
-    assert windows.module_.config["token_dropout"] == 0.0
+    assert windows.module_.spec.token_dropout == 0.0
 
 
 def test_token_dropout_is_ignored_for_real_values():
@@ -132,7 +132,7 @@ def test_token_dropout_is_ignored_for_real_values():
         LSTMSequenceClassifier(**conftest.FAST, token_dropout=rate).fit(X, y)
         for rate in ("auto", 0.5)
     ]
-    assert fits[1].module_.config["token_dropout"] == 0.0
+    assert fits[1].module_.spec.token_dropout == 0.0
     np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
 
 

@@ -68,12 +68,9 @@ def classifier(g, clf, x, lengths, *, label, probabilities):
     """``predict`` into ``label`` and ``predict_proba`` into
     ``probabilities`` (both graph outputs, named)."""
     network = clf.module_
-    if clf.embedding_dim is not None:
-        x = _embed(g, network.embedding, clf.vocabulary_, x, lengths)
-        if network.positions is not None:
-            x = _add_positions(g, network.positions, x)
-    elif clf.normalize == "sequence":
-        x = _normalize_each(g, x, lengths)
+    x = encode_input(g, clf._input_encoder(), network, x, lengths)
+    if network.positions is not None:
+        x = _add_positions(g, network.positions, x)
     branch = None if network.fcn is None else _fcn(g, network.fcn, x, lengths)
     if network.downsample > 1:
         x, lengths = _average_steps(g, x, lengths, network.downsample)
@@ -93,6 +90,17 @@ def classifier(g, clf, x, lengths, *, label, probabilities):
     # predict: the argmax of the uncorrected probabilities, i.e. of the logits.
     best = g.op("ArgMax", logits, axis=1, keepdims=0)
     g.op("Gather", g.const(label_values(clf.classes_), hint="classes"), best, out=label)
+
+
+def encode_input(g, encoder, network, x, lengths):
+    """:meth:`InputEncoder.encode <sklstm._encoding.InputEncoder.encode>` as
+    nodes: token ids to ``network``'s embedding rows, or real values as they
+    are or z-normalised per sequence."""
+    if encoder.vocabulary is not None:
+        return _embed(g, network.embedding, encoder.vocabulary, x, lengths)
+    if encoder.normalize == "sequence":
+        return _normalize_each(g, x, lengths)
+    return x
 
 
 def label_values(classes):
