@@ -376,6 +376,31 @@ def test_files_of_format_7_load_with_early_stopping_as_it_was():
     np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)
 
 
+def test_files_of_format_8_load_with_their_refit_as_saved():
+    """``tests/data/format8.sklstm`` was saved by sklstm at format version 8
+    (2658749, before the network's description became ``NetworkSpec``):
+    ``LSTMSequenceClassifier(hidden_size=4, fcn_width=4, max_epochs=3,
+    early_stopping=True, random_state=0)`` fitted on ``X`` below and
+    ``y = X[:, :, 0].mean(axis=1) > 0``: 3 epochs, then the refit's 3."""
+    from pathlib import Path
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    restored = load_model(Path(__file__).parent / "data" / "format8.sklstm")
+    assert restored.early_stopping and restored.refit
+    assert restored.n_epochs_ == restored.best_epoch_ == 6
+    assert restored.module_.spec.fcn_widths == (4, 8, 4)
+    assert restored.resolved_params_["learning_rate"] == 0.01
+    expected = [
+        [0.5442069356246666, 0.4557930643753333],
+        [0.5998504564734561, 0.4001495435265439],
+        [0.5936471787991967, 0.40635282120080335],
+        [0.5409504349234109, 0.45904956507658906],
+        [0.5351793111397559, 0.4648206888602441],
+    ]
+    np.testing.assert_allclose(restored.predict_proba(X[:5]), expected, atol=1e-7)
+
+
 def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
     import errno
     import os
