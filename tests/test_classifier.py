@@ -48,6 +48,7 @@ def test_plain_lstm_collapses_and_balanced_weights_cure_it():
     assert recall_score(y_test, cured.predict(X_test)) > 0.5
 
 
+@pytest.mark.slow
 def test_balanced_weights_raise_minority_recall_at_the_defaults():
     # With the default FCN branch the same kind of task is fitted closely
     # (white noise has shapes to memorise): the default model leans on the
@@ -429,6 +430,7 @@ def test_warm_start_continues_training():
     assert cold.n_epochs_ == 5
 
 
+@pytest.mark.slow
 def test_max_steps_sets_the_epochs_when_max_epochs_is_none():
     X, y = mean_sign_task(n=40)
     # Budgets only: no fit here may stop because it has converged.
@@ -461,6 +463,7 @@ def test_max_steps_sets_the_epochs_when_max_epochs_is_none():
     assert LSTMSequenceClassifier(**dict(fcn, batch_size=16)).fit(X, y).n_epochs_ == 60
 
 
+@pytest.mark.slow
 def test_a_fit_stops_once_the_training_data_are_fitted():
     X, y = mean_sign_task(n=40)
     params = dict(FAST, max_epochs=300)
@@ -487,6 +490,7 @@ def test_a_fit_stops_once_the_training_data_are_fitted():
     assert focal.n_epochs_ == 300
 
 
+@pytest.mark.slow
 def test_resolved_params_train_the_same_network_the_same_way():
     X, y = mean_sign_task(n=40)
     clf = LSTMSequenceClassifier(hidden_size=4, random_state=0).fit(X, y)

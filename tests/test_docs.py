@@ -57,6 +57,7 @@ def test_every_public_module_is_in_the_reference():
     assert public == set(PUBLIC_MODULES)
 
 
+@pytest.mark.slow
 def test_the_docs_build_without_warnings(tmp_path):
     docs_extra = ("sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery")
     for module in (*docs_extra, "myst_parser", "onnxruntime"):  # + the examples'

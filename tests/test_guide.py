@@ -32,6 +32,7 @@ def python_blocks(path):
     return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_guide_examples_run_and_hold(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples write files

@@ -263,6 +263,7 @@ def fit_proba(seed, X, y):
     return LSTMSequenceClassifier(**params).fit(X, y).predict_proba(X)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["loky", "threading"])
 def test_parallel_fits_match_sequential_fits(backend):
     X, y = mean_sign_task()

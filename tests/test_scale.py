@@ -131,6 +131,7 @@ def fit_and_report_threads(X, y, n_threads):
         torch.nn.LSTM.forward = original
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_dask_grid_search_matches_sequential():
