@@ -168,7 +168,7 @@ def part_costs(clf, X, repeats=30):
 
     inputs = x if module.embedding is None else module.embedding(x[:, :, 0]).detach()
     # What the LSTM reads: runs of ``downsample`` steps averaged.
-    averaged, steps = average_steps(inputs, lengths, module.downsample)
+    averaged, steps = average_steps(inputs, lengths, module.spec.downsample)
 
     def lstm():
         data = averaged

@@ -199,10 +199,8 @@ class LSTMNetwork(nn.Module):
     def __init__(self, spec):
         super().__init__()
         self.spec = spec
-        n_channels = spec.n_channels
-        embedding_dim, pooling = spec.embedding_dim, spec.pooling
+        n_channels, embedding_dim = spec.n_channels, spec.embedding_dim
         hidden_size, bidirectional = spec.hidden_size, spec.bidirectional
-        self.pooling = pooling
         self.embedding = None
         if spec.n_embeddings is not None:
             self.embedding = nn.Embedding(
@@ -211,8 +209,6 @@ class LSTMNetwork(nn.Module):
             with torch.no_grad():
                 self.embedding.weight[-1].zero_()  # unknown tokens start as zeros
             n_channels = embedding_dim
-        self.token_dropout = spec.token_dropout
-        self.downsample = spec.downsample
         self.positions = None
         if spec.n_positions is not None:
             self.positions = nn.Embedding(spec.n_positions, embedding_dim)
@@ -246,8 +242,7 @@ class LSTMNetwork(nn.Module):
             for i in range(spec.num_layers)
         )
         summary = hidden_size * directions
-        self.attention = nn.Linear(summary, 1) if pooling == "attention" else None
-        self.dropout = spec.dropout
+        self.attention = nn.Linear(summary, 1) if spec.pooling == "attention" else None
         extra = 0 if self.fcn is None else self.fcn.out_features
         self.head = nn.Linear(summary + extra, spec.n_classes)
 
@@ -271,8 +266,8 @@ class LSTMNetwork(nn.Module):
             steps = torch.arange(x.shape[1], device=x.device)
             x = x + self.positions(steps.clamp(max=self.positions.num_embeddings - 1))
         branch = None if self.fcn is None else self.fcn(x, lengths)
-        if self.downsample > 1:
-            x, lengths = average_steps(x, lengths, self.downsample)
+        if self.spec.downsample > 1:
+            x, lengths = average_steps(x, lengths, self.spec.downsample)
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)
         data = x
@@ -284,7 +279,7 @@ class LSTMNetwork(nn.Module):
             if i:
                 data = self._dropout(data, generator)
             data, (h_n, _) = layer(data)
-        if self.pooling == "last":
+        if self.spec.pooling == "last":
             # h_n is (directions, batch, hidden); for a packed batch it holds each
             # sequence's state at its true end (and the backward direction's
             # state after reading back to step 0).
@@ -302,16 +297,17 @@ class LSTMNetwork(nn.Module):
         real = None
         if lengths is not None:
             real = real_steps(lengths, output.shape[1], output.device)
-        if self.pooling == "attention":
+        pooling = self.spec.pooling
+        if pooling == "attention":
             scores = self.attention(output)[:, :, 0]
             if real is not None:
                 scores = scores.masked_fill(~real, float("-inf"))
             weights = torch.softmax(scores, dim=1)
             return (weights[:, :, None] * output).sum(dim=1)
         if real is None:
-            return output.mean(dim=1) if self.pooling == "mean" else output.amax(dim=1)
+            return output.mean(dim=1) if pooling == "mean" else output.amax(dim=1)
         real = real[:, :, None]
-        if self.pooling == "mean":
+        if pooling == "mean":
             total = output.masked_fill(~real, 0.0).sum(dim=1)
             return total / lengths.to(output.device)[:, None].to(output.dtype)
         return output.masked_fill(~real, float("-inf")).amax(dim=1)
@@ -319,18 +315,20 @@ class LSTMNetwork(nn.Module):
     def _drop_tokens(self, rows, generator):
         """Token dropout: in training, each token becomes row 0 (the zero
         vector, never trained) with probability ``token_dropout``."""
-        if not self.training or self.token_dropout == 0:
+        rate = self.spec.token_dropout
+        if not self.training or rate == 0:
             return rows
         drop = torch.empty(rows.shape, device=rows.device).bernoulli_(
-            self.token_dropout, generator=generator
+            rate, generator=generator
         )
         return rows.masked_fill(drop.bool(), 0)
 
     def _dropout(self, x, generator):
         """Inverted dropout of a tensor or a packed sequence's data."""
-        if not self.training or self.dropout == 0:
+        rate = self.spec.dropout
+        if not self.training or rate == 0:
             return x
         if isinstance(x, PackedSequence):
             return x._replace(data=self._dropout(x.data, generator))
-        keep = torch.empty_like(x).bernoulli_(1.0 - self.dropout, generator=generator)
-        return x * keep / (1.0 - self.dropout)
+        keep = torch.empty_like(x).bernoulli_(1.0 - rate, generator=generator)
+        return x * keep / (1.0 - rate)

@@ -228,7 +228,7 @@ def test_auto_defaults_follow_the_kind_of_input(tokens):
         params["embedding_dim"] = 4
     clf = LSTMSequenceClassifier(**params).fit(X, y)
     assert clf.get_params()["pooling"] == "auto"
-    assert clf.module_.pooling == ("max" if tokens else "last")
+    assert clf.module_.spec.pooling == ("max" if tokens else "last")
     assert clf.module_.layers[0].bidirectional is tokens
     assert clf.history_[0]["learning_rate"] == 1e-2
     if not tokens:  # a plain LSTM, without the FCN branch, learns at 3e-3
@@ -248,7 +248,7 @@ def test_auto_defaults_give_way_to_given_values():
         learning_rate=5e-3,
         random_state=0,
     ).fit(X, y)
-    assert clf.module_.pooling == "attention"
+    assert clf.module_.spec.pooling == "attention"
     assert not clf.module_.layers[0].bidirectional
     assert clf.history_[0]["learning_rate"] == 5e-3
 

@@ -72,8 +72,8 @@ def classifier(g, clf, x, lengths, *, label, probabilities):
     if network.positions is not None:
         x = _add_positions(g, network.positions, x)
     branch = None if network.fcn is None else _fcn(g, network.fcn, x, lengths)
-    if network.downsample > 1:
-        x, lengths = _average_steps(g, x, lengths, network.downsample)
+    if network.spec.downsample > 1:
+        x, lengths = _average_steps(g, x, lengths, network.spec.downsample)
     if network.frontend is not None:
         x, lengths = _frontend(g, network.frontend, x, lengths)
     summary = _lstm(g, network, x, lengths)
@@ -325,7 +325,7 @@ def _lstm(g, network, x, lengths):
             g.op("Transpose", output, perm=[0, 2, 1, 3]),
             g.const([0, 0, -1], INT64, "shape"),
         )
-    if network.pooling == "last":
+    if network.spec.pooling == "last":
         # (directions, batch, hidden) -> (batch, directions * hidden)
         return g.op(
             "Reshape",
@@ -334,12 +334,12 @@ def _lstm(g, network, x, lengths):
         )
     output = g.op("Transpose", data, perm=[1, 0, 2])  # (batch, steps, features)
     real = g.unsqueeze(step_mask(g, lengths, output), 2)
-    if network.pooling == "mean":
+    if network.spec.pooling == "mean":
         total = g.sum(g.op("Mul", output, g.op("Cast", real, to=_onnx_type(FLOAT))), 1)
         counts = g.unsqueeze(g.op("Cast", lengths, to=_onnx_type(FLOAT)), 1)
         return g.op("Div", total, counts)
     minus_inf = g.const(-np.inf, FLOAT, "minus_inf")
-    if network.pooling == "max":
+    if network.spec.pooling == "max":
         return g.op(
             "ReduceMax",
             g.op("Where", real, output, minus_inf),
