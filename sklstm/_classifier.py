@@ -36,7 +36,6 @@ from sklstm._optim import OPTIMIZERS, make_optimizer, make_scheduler, resume
 from sklstm._priors import correct, effective_prior, fitted_prior, target_prior
 from sklstm._runtime import (
     make_generator,
-    resolve_device,
     seeded_torch,
     torch_threads,
 )
@@ -812,7 +811,6 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         """
         warm = hasattr(self, "module_") and (incremental or self.warm_start)
         data = self._prepare(X, y, sample_weight, classes, warm, incremental)
-        device = resolve_device(self.device)
         seed = data.rng.randint(np.iinfo(np.int32).max)
         steps_per_epoch = -(-len(data.train) // self.batch_size)
         resolved = resolve(
@@ -823,6 +821,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             steps_per_epoch=steps_per_epoch,
             network=self.module_.spec if warm else None,
         )
+        device = resolved.device
         n_epochs = 1 if incremental else self.max_epochs
         if n_epochs is None:
             n_epochs = -(-resolved.max_steps // steps_per_epoch)
@@ -854,7 +853,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             optimizer_=trainer.optimizer,
             device_=device,
             history_=history,
-            resolved_params_=resolved.auto_values(self.get_params(deep=False), device),
+            resolved_params_=resolved.auto_values(self.get_params(deep=False)),
             n_epochs_=len(history),
             best_epoch_=kept.epoch,
             effective_prior_=prior,

@@ -4,7 +4,8 @@
 :class:`~sklstm._network.LSTMNetwork` builds it, :mod:`sklstm.persistence`
 stores and checks it, the estimator reports it. :func:`resolve` turns the
 estimator's parameters and one fit's data into a :class:`Resolved`: the spec,
-the learning rate and the step budget, each ``'auto'`` resolved once.
+the learning rate, the step budget and the device, each ``'auto'`` resolved
+once.
 """
 
 import dataclasses
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+
+from sklstm._runtime import resolve_device
 
 # What 'auto' means, by kind of input: (real values, token ids). Measured in
 # benchmarks/results/tokens.md and benchmarks/results/defaults_search.md.
@@ -173,13 +176,15 @@ class NetworkSpec:
 
 @dataclass(frozen=True)
 class Resolved:
-    """What one fit trains: the network, the learning rate, the budget."""
+    """What one fit trains, and where: the network, the learning rate, the
+    budget and the device."""
 
     network: NetworkSpec
     learning_rate: float
     max_steps: int
+    device: str
 
-    def auto_values(self, params, device):
+    def auto_values(self, params):
         """Each of ``params`` set to ``'auto'``, with the value this fit
         used (the estimator's ``resolved_params_``)."""
         spec = self.network
@@ -193,7 +198,7 @@ class Resolved:
             "token_dropout": spec.token_dropout,
             "learning_rate": self.learning_rate,
             "max_steps": self.max_steps,
-            "device": device,
+            "device": self.device,
         }
         return {name: value for name, value in used.items() if _is_auto(params[name])}
 
@@ -265,7 +270,8 @@ def _network_spec(params, n_classes, sequences, vocabulary):
 
 
 def resolve(params, *, n_classes, sequences, vocabulary, steps_per_epoch, network=None):
-    """What a fit with estimator parameters ``params`` trains on this data.
+    """What a fit with estimator parameters ``params`` trains on this data,
+    and on which device (``'auto'``: a GPU when torch finds one).
 
     ``network``: the spec of the network a warm start continues (None: a
     fresh one, built from ``params``). ``max_steps='auto'`` with the FCN
@@ -287,4 +293,5 @@ def resolve(params, *, n_classes, sequences, vocabulary, steps_per_epoch, networ
         network=network,
         learning_rate=float(_by_input(params, "learning_rate")),
         max_steps=int(budget),
+        device=resolve_device(params["device"]),
     )
