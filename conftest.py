@@ -18,3 +18,5 @@ if not _installed("onnx", "onnxruntime"):
     collect_ignore_glob.append("sklstm/onnx/*")
 elif not _installed("skl2onnx"):
     collect_ignore_glob.append("sklstm/onnx/_skl2onnx.py")
+if not _installed("matplotlib"):
+    collect_ignore_glob.append("sklstm/inspection.py")

@@ -18,6 +18,7 @@ PUBLIC_MODULES = [
     "sklstm.resampling",
     "sklstm.augmentation",
     "sklstm.datasets",
+    "sklstm.inspection",
     "sklstm.persistence",
     "sklstm.onnx",
     "sklstm.exceptions",

@@ -56,4 +56,5 @@ def test_guide_examples_run_and_hold(tmp_path, monkeypatch):
     assert namespace["on_the_fly"].n_epochs_ == 3
     assert namespace["X_train"].shape == (100, 96)
     assert os.path.exists(tmp_path / "model.sklstm")
+    assert os.path.exists(tmp_path / "history.png")
     assert namespace["balanced"].history_[0]["train_class_counts"][1] >= 290
