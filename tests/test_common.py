@@ -4,6 +4,7 @@ from imblearn.over_sampling import SMOTE
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as parametrize_with_imblearn_checks,
 )
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMSequenceClassifier
@@ -17,6 +18,7 @@ from sklstm.augmentation import (
     TimeWarp,
     WindowSlice,
 )
+from sklstm.model_selection import TunedClassOffsetsCV
 from sklstm.preprocessing import SequenceScaler, TextSequencer
 from sklstm.resampling import (
     AugmentationSampler,
@@ -59,6 +61,13 @@ EXPECTED_FAILURES = {
             "composition, so the fits differ slightly (about 1e-7 here)."
         ),
     },
+    "TunedClassOffsetsCV": {
+        "check_classifiers_train": (
+            "predict is the argmax of the offset log-probabilities, not of "
+            "predict_proba: moving the decision away from the most probable "
+            "class is what the offsets are for."
+        ),
+    },
     "AugmentationSampler": {
         "check_estimators_dtypes": (
             "Integer input is refused: augmenting token ids (TextSequencer's "
@@ -84,6 +93,7 @@ def _expected_failures(estimator):
 @parametrize_with_checks(
     [
         LSTMSequenceClassifier(**CHECKED, random_state=0),
+        TunedClassOffsetsCV(LogisticRegression(), cv=3, n_offsets=10),
         SequenceScaler(),
         TextSequencer(),
         *SAMPLERS,

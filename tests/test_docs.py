@@ -18,6 +18,7 @@ PUBLIC_MODULES = [
     "sklstm.resampling",
     "sklstm.augmentation",
     "sklstm.datasets",
+    "sklstm.model_selection",
     "sklstm.inspection",
     "sklstm.persistence",
     "sklstm.onnx",
