@@ -28,6 +28,7 @@ def ragged_shifted(n=90, seed=0):
     return [x[:length] for x, length in zip(X, lengths, strict=True)], y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make_data", [shifted, ragged_shifted])
 def test_grid_search_over_sampler_and_class_weight(make_data):
     X, y = make_data()

@@ -82,6 +82,7 @@ def check_predictions(clf, X, y):
     assert set(clf.predict(X)) <= set(np.unique(y))
 
 
+@pytest.mark.slow
 @given(data=fixed_sequences(), early_stopping=st.booleans(), data_obj=st.data())
 def test_fixed_length_input_always_fits(data, early_stopping, data_obj):
     X, y = data
@@ -104,6 +105,7 @@ def test_fixed_length_input_always_fits(data, early_stopping, data_obj):
     check_predictions(clf, X, y)
 
 
+@pytest.mark.slow
 @given(
     data=ragged_sequences(),
     bidirectional=st.booleans(),
