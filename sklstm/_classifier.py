@@ -813,8 +813,9 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         data = self._prepare(X, y, sample_weight, classes, warm, incremental)
         seed = data.rng.randint(np.iinfo(np.int32).max)
         steps_per_epoch = -(-len(data.train) // self.batch_size)
+        params = self.get_params(deep=False)
         resolved = resolve(
-            self.get_params(deep=False),
+            params,
             n_classes=len(data.classes),
             sequences=data.sequences,
             vocabulary=data.vocabulary,
@@ -827,19 +828,13 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             n_epochs = -(-resolved.max_steps // steps_per_epoch)
         with torch_threads(self.n_threads):
             trainer = self._build(
-                data,
-                resolved,
-                warm,
-                incremental,
-                device,
-                seed,
-                n_epochs * steps_per_epoch,
+                data, resolved, warm, incremental, seed, n_epochs * steps_per_epoch
             )
             kept, history, interrupted = self._train(data, trainer, n_epochs)
             chosen = kept
             if data.valid is not None and self.refit and not (warm or interrupted):
                 data, trainer, kept, history, interrupted = self._refit(
-                    data, resolved, chosen, history, n_epochs, device, seed
+                    data, resolved, chosen, history, n_epochs, seed
                 )
             prior, target_prior, uncorrected = self._priors(
                 data, trainer.module, device
@@ -853,7 +848,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             optimizer_=trainer.optimizer,
             device_=device,
             history_=history,
-            resolved_params_=resolved.auto_values(self.get_params(deep=False)),
+            resolved_params_=resolved.auto_values(params),
             n_epochs_=len(history),
             best_epoch_=kept.epoch,
             effective_prior_=prior,
@@ -965,9 +960,10 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
             logit_adjustment=self.logit_adjustment,
         )
 
-    def _build(self, data, resolved, warm, incremental, device, seed, total_steps):
+    def _build(self, data, resolved, warm, incremental, seed, total_steps):
         """The network, optimizer and schedule (over ``total_steps`` batches)
         of this fit (a :class:`~sklstm._spec.Resolved`), in a Trainer."""
+        device = resolved.device
         settings = dict(
             lr=resolved.learning_rate,
             weight_decay=self.weight_decay,
@@ -1057,7 +1053,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         kept.restore(trainer.module)
         return kept, history, interrupted
 
-    def _refit(self, data, resolved, chosen, history, n_epochs, device, seed):
+    def _refit(self, data, resolved, chosen, history, n_epochs, seed):
         """After early stopping: a fresh network trained on every row of
         ``data`` (training and validation) for the epochs up to the ``chosen``
         one (a :class:`KeptEpoch`), at least ``REFIT_SHARE`` of ``n_epochs``.
@@ -1084,7 +1080,7 @@ class LSTMSequenceClassifier(ClassifierMixin, BaseEstimator):
         )
         steps_per_epoch = -(-len(rows) // self.batch_size)
         trainer = self._build(
-            full, resolved, False, False, device, seed, epochs * steps_per_epoch
+            full, resolved, False, False, seed, epochs * steps_per_epoch
         )
         kept, refitted, interrupted = self._train(full, trainer, epochs)
         for entry in refitted:
