@@ -54,6 +54,16 @@ def is_rate(value):
     return isinstance(value, Real) and 0 <= value < 1
 
 
+def check_names(what, found, known, required):
+    """Raise a ValueError naming the ``found`` entries that are not
+    ``known``, else the ``required`` ones that are missing."""
+    unknown, missing = sorted(found - known), sorted(required - found)
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}.")
+    if missing:
+        raise ValueError(f"missing {what} {missing}.")
+
+
 def _optional_int(low):
     return lambda v: v is None or is_int(v, low)
 
@@ -153,14 +163,7 @@ class NetworkSpec:
         checked entry by entry: a ValueError names the first wrong one."""
         if not isinstance(values, dict):
             raise ValueError("the architecture is not a mapping.")
-        unknown, missing = (
-            sorted(set(values) - set(_CHECKS)),
-            sorted(set(_CHECKS) - set(values)),
-        )
-        if unknown:
-            raise ValueError(f"unknown architecture entries {unknown}.")
-        if missing:
-            raise ValueError(f"missing architecture entries {missing}.")
+        check_names("architecture entries", set(values), set(_CHECKS), set(_CHECKS))
         for name, check in _CHECKS.items():
             if not check(values[name]):
                 raise ValueError(f"architecture {name} = {values[name]!r}.")

@@ -23,7 +23,7 @@ import sklstm
 from sklstm import augmentation
 from sklstm._classifier import LSTMSequenceClassifier
 from sklstm._network import LSTMNetwork
-from sklstm._spec import NetworkSpec, is_int
+from sklstm._spec import NetworkSpec, check_names, is_int
 
 __all__ = ["load_model", "save_model"]
 
@@ -390,19 +390,11 @@ def _verified(data, path):
     return document, weights
 
 
-def _check_names(what, found, known, required):
-    unknown, missing = sorted(found - known), sorted(required - found)
-    if unknown:
-        raise ValueError(f"unknown {what} {unknown}.")
-    if missing:
-        raise ValueError(f"missing {what} {missing}.")
-
-
 def _rebuild(document, weights):
     """The fitted estimator a checked document and its weights describe."""
     expected = {"format", "format_version", "sklstm_version"}
     expected |= {"params", "architecture", "attributes"}
-    _check_names("document entries", set(document), expected, expected)
+    check_names("document entries", set(document), expected, expected)
 
     params = _decode(document["params"])
     if not isinstance(params, dict):
@@ -410,7 +402,7 @@ def _rebuild(document, weights):
     upgrade = _UPGRADES.get(document["format_version"], {})
     params = {**upgrade.get("params", {}), **params}
     names = set(LSTMSequenceClassifier().get_params(deep=False))
-    _check_names("parameters", set(params), names, names)
+    check_names("parameters", set(params), names, names)
     estimator = LSTMSequenceClassifier(**params)
     estimator._validate_params()  # as fit does: InvalidParameterError
 
@@ -420,7 +412,7 @@ def _rebuild(document, weights):
     required = set(_REQUIRED)
     if estimator.embedding_dim is not None:
         required.add("vocabulary_")
-    _check_names("fitted attributes", set(attributes), set(_ATTRIBUTES), required)
+    check_names("fitted attributes", set(attributes), set(_ATTRIBUTES), required)
     for name, value in attributes.items():
         if not _ATTRIBUTES[name](value):
             raise ValueError(f"attribute {name} = {value!r} is not valid.")
