@@ -184,15 +184,16 @@ class TrainingHistoryDisplay:
         self.ax_, self.figure_ = ax, figure
         return self
 
-    def _series(self, key, epochs):
-        """``key`` of each entry (NaN where an epoch lacks it)."""
-        values = [entry.get(key, np.nan) for entry in self.history]
-        return np.asarray(epochs), np.asarray(values, dtype=float)
+    def _plot_recorded(self, ax, key, epochs, **style):
+        """Draw ``key`` of each entry by epoch (NaN where an epoch lacks it),
+        if any epoch records it."""
+        if any(key in entry for entry in self.history):
+            values = [entry.get(key, np.nan) for entry in self.history]
+            ax.plot(epochs, np.asarray(values, dtype=float), **style)
 
     def _plot_losses(self, ax, epochs):
-        ax.plot(*self._series("train_loss", epochs), label="training loss")
-        if any("valid_loss" in entry for entry in self.history):
-            ax.plot(*self._series("valid_loss", epochs), label="validation loss")
+        self._plot_recorded(ax, "train_loss", epochs, label="training loss")
+        self._plot_recorded(ax, "valid_loss", epochs, label="validation loss")
         ax.set_ylabel("loss")
 
     def _plot_recall(self, ax, epochs, split):
@@ -209,20 +210,16 @@ class TrainingHistoryDisplay:
             # A legend of a few classes; beyond that, the lines alone.
             named = len(labels) <= MAX_NAMED_CLASSES
             ax.plot(epochs, recall, label=f"class {label!r}" if named else None)
-        if any("valid_score" in entry for entry in self.history):
-            ax.plot(
-                *self._series("valid_score", epochs),
-                color="black",
-                label="validation score",
-            )
+        self._plot_recorded(
+            ax, "valid_score", epochs, color="black", label="validation score"
+        )
         where = "validation" if split == "valid" else "training"
         ax.set_ylabel(f"{where} recall")
         ax.set_ylim(-0.05, 1.05)
 
     def _plot_shares(self, ax, epochs):
-        ax.plot(*self._series("train_majority_share", epochs), label="training")
-        if any("valid_majority_share" in entry for entry in self.history):
-            ax.plot(*self._series("valid_majority_share", epochs), label="validation")
+        self._plot_recorded(ax, "train_majority_share", epochs, label="training")
+        self._plot_recorded(ax, "valid_majority_share", epochs, label="validation")
         ax.axhline(
             self.collapse_share, color="tab:red", linestyle=":", label="collapse"
         )
