@@ -56,6 +56,7 @@ from sklstm.augmentation import ChainAugmenter, GaussianNoise, TimeWarp
 from sklstm.preprocessing import SequenceScaler
 from sklstm.resampling import (
     AugmentationSampler,
+    SequenceADASYN,
     SequenceRandomOverSampler,
     SequenceSMOTE,
 )
@@ -103,6 +104,13 @@ CURES = {
     "balanced batches": lambda: lstm(balanced_batches=True),
     "random oversampling": lambda: resampled(SequenceRandomOverSampler(random_state=0)),
     "SequenceSMOTE": lambda: resampled(SequenceSMOTE(random_state=0)),
+    "SequenceSMOTE (DTW)": lambda: resampled(
+        SequenceSMOTE(distance="dtw", random_state=0)
+    ),
+    "SequenceADASYN": lambda: resampled(SequenceADASYN(random_state=0)),
+    "SequenceADASYN (DTW)": lambda: resampled(
+        SequenceADASYN(distance="dtw", random_state=0)
+    ),
     "augmentation oversampling": lambda: resampled(
         AugmentationSampler(
             ChainAugmenter([TimeWarp(), GaussianNoise()]), random_state=0
@@ -302,8 +310,12 @@ def main():
     parser.add_argument("--cures", nargs="*", choices=CURES)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument(
+        "--name", help="file name of the results (default: imbalance_quick or _full)"
+    )
     args = parser.parse_args()
     mode = "quick" if args.quick else "full"
+    stem = args.name or f"imbalance_{mode}"
     ratios = args.ratios or ((1, 20) if args.quick else RATIOS)
     n_seeds = args.seeds or (2 if args.quick else 3)
     cures = args.cures or (QUICK_CURES if args.quick else list(CURES))
@@ -332,7 +344,7 @@ def main():
     )
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
-    with (args.out / f"imbalance_{mode}_fits.jsonl").open("w") as log:
+    with (args.out / f"{stem}_fits.jsonl").open("w") as log:
         for out in tqdm(outputs, total=len(jobs)):
             results.append(out)
             log.write(json.dumps(out, default=str) + "\n")
@@ -354,9 +366,9 @@ def main():
     )
     print()
     print(text)
-    write_results(args.out, f"imbalance_{mode}", text, summary)
-    plot(summary, args.out / f"imbalance_{mode}.png")
-    print(f"\nwritten to {args.out}/imbalance_{mode}.*")
+    write_results(args.out, stem, text, summary)
+    plot(summary, args.out / f"{stem}.png")
+    print(f"\nwritten to {args.out}/{stem}.*")
 
 
 if __name__ == "__main__":

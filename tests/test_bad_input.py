@@ -23,6 +23,7 @@ from sklstm.preprocessing import SequenceScaler, TextSequencer
 from sklstm.resampling import (
     AugmentationSampler,
     FlattenedSampler,
+    SequenceADASYN,
     SequenceRandomOverSampler,
     SequenceRandomUnderSampler,
     SequenceSMOTE,
@@ -45,6 +46,9 @@ CONSUMERS = {
     "over-sampler": lambda X: SequenceRandomOverSampler().fit_resample(X, y30),
     "under-sampler": lambda X: SequenceRandomUnderSampler().fit_resample(X, y30),
     "SMOTE": lambda X: SequenceSMOTE().fit_resample(X, y30),
+    "DTW SMOTE": lambda X: SequenceSMOTE(distance="dtw").fit_resample(X, y30),
+    "ADASYN": lambda X: SequenceADASYN().fit_resample(X, y30),
+    "DTW ADASYN": lambda X: SequenceADASYN(distance="dtw").fit_resample(X, y30),
     "AugmentationSampler": lambda X: AugmentationSampler(GaussianNoise()).fit_resample(
         X, y30
     ),
@@ -60,7 +64,7 @@ def test_empty_time_or_channel_axes_are_named(use, shape, axis):
         use(np.zeros(shape, dtype=np.float32))
 
 
-RAGGED_CONSUMERS = {k: v for k, v in CONSUMERS.items() if k != "SMOTE"}
+RAGGED_CONSUMERS = {k: v for k, v in CONSUMERS.items() if k not in ("SMOTE", "ADASYN")}
 
 
 @pytest.mark.parametrize("use", RAGGED_CONSUMERS.values(), ids=RAGGED_CONSUMERS.keys())

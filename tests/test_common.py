@@ -23,6 +23,7 @@ from sklstm.preprocessing import SequenceScaler, TextSequencer
 from sklstm.resampling import (
     AugmentationSampler,
     FlattenedSampler,
+    SequenceADASYN,
     SequenceRandomOverSampler,
     SequenceRandomUnderSampler,
     SequenceSMOTE,
@@ -34,6 +35,9 @@ SAMPLERS = [
     SequenceRandomOverSampler(random_state=0),
     SequenceRandomUnderSampler(random_state=0),
     SequenceSMOTE(random_state=0),
+    SequenceSMOTE(distance="dtw", random_state=0),
+    SequenceADASYN(random_state=0),
+    SequenceADASYN(distance="dtw", random_state=0),
     FlattenedSampler(SMOTE(random_state=0)),
     AugmentationSampler(GaussianNoise(), random_state=0),
 ]

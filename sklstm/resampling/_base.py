@@ -54,9 +54,14 @@ class SequenceSamplerMixin:
         Whether ``_fit_resample`` takes 2-D sparse matrices (univariate
         sequences) as they are; otherwise it gets them dense and the result is
         made sparse again.
+    _ragged_hint : str
+        What the error on variable-length input suggests instead.
     """
 
     _accepts_ragged = True
+    _ragged_hint = (
+        "Pad or resample them to one length first, or use SequenceRandomOverSampler."
+    )
     _dtype = None
     _ensure_all_finite = False
     _accept_sparse = False
@@ -68,8 +73,7 @@ class SequenceSamplerMixin:
             if not self._accepts_ragged:
                 raise ValueError(
                     f"{type(self).__name__} needs sequences of equal length; got "
-                    "variable-length sequences. Pad or resample them to one "
-                    "length first, or use SequenceRandomOverSampler."
+                    f"variable-length sequences. {self._ragged_hint}"
                 )
             X = as_object_rows(
                 check_ragged_rows(X, self._dtype, self._ensure_all_finite)
