@@ -140,7 +140,7 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
     Each sequence becomes ``(t_i, n_features)``; a ``ValueError`` or
     ``TypeError`` names the first sequence that is empty, of the wrong shape,
     of another channel count, not numeric, or (with ``ensure_all_finite``) not
-    finite.
+    finite (``"allow-nan"``: infinite).
     """
     rows = []
     for i, x in enumerate(X):
@@ -152,7 +152,7 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
         try:
             x = _as_dtype(x, dtype)
             if ensure_all_finite:
-                finite = np.all(np.isfinite(x))
+                np.isfinite(x)  # a TypeError for what holds no numbers
         except (TypeError, ValueError) as exc:
             raise type(exc)(
                 f"Sequence {i} of X could not be converted to numbers: {exc}"
@@ -179,13 +179,44 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
                 f"All sequences must have the same number of features (channels): "
                 f"sequence 0 has {rows[0].shape[1]}, sequence {i} has {x.shape[1]}."
             )
-        if ensure_all_finite and not finite:
-            raise ValueError(
-                f"Input X contains NaN or infinity (in sequence {i}); impute or "
-                "drop those values first."
-            )
+        if ensure_all_finite:
+            check_finite(x, i, allow_nan=ensure_all_finite == "allow-nan")
         rows.append(x)
     return rows
+
+
+def check_all_finite(X, *, allow_nan=False, block=1024):
+    """:func:`check_finite` on each sequence of an array ``X``, without a
+    copy of it: a finite sum (the common case) clears it at once, else the
+    sequences are looked at ``block`` at a time."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(X.sum()):
+            return
+    for start in range(0, len(X), block):
+        flat = X[start : start + block].reshape(min(block, len(X) - start), -1)
+        offending = (np.isinf(flat) if allow_nan else ~np.isfinite(flat)).any(axis=1)
+        if offending.any():
+            first = start + int(np.argmax(offending))
+            check_finite(X[first], first, allow_nan=allow_nan)
+
+
+def check_finite(x, sequence, *, allow_nan=False):
+    """Refuse infinity in ``x`` (sequence number ``sequence`` of X), and NaN
+    unless ``allow_nan``, with a ``ValueError`` that says what to do."""
+    finite = np.isfinite(x)
+    if finite.all():
+        return
+    if np.isinf(x).any():
+        raise ValueError(
+            f"Input X contains infinity (in sequence {sequence}); replace or drop "
+            "those values first."
+        )
+    if not allow_nan:
+        raise ValueError(
+            f"Input X contains NaN (in sequence {sequence}): gaps in the series. "
+            "Fill them with sklstm.preprocessing.SequenceImputer (forward fill, "
+            "linear or zero) in the pipeline, or drop those sequences first."
+        )
 
 
 # pad warns when the padded array is this many times the real values, and
@@ -342,15 +373,16 @@ def _validate_ragged(estimator, X, y, *, reset, dtype, ensure_all_finite):
 def _validate_fixed(estimator, X, y, *, reset, dtype, ensure_all_finite):
     if not reset:
         _check_fixed_length(estimator, X)
-    check = dict(
-        reset=reset, allow_nd=True, dtype=dtype, ensure_all_finite=ensure_all_finite
-    )
+    # Non-finite values are refused below, with sklstm's advice.
+    check = dict(reset=reset, allow_nd=True, dtype=dtype, ensure_all_finite=False)
     if y is None:
         X = validate_data(estimator, X, **check)
     else:
         X, y = validate_data(estimator, X, y, **check)
     layout = Layout(False, np.ndarray, X.ndim)
     check_axes_not_empty(X)
+    if ensure_all_finite:
+        check_all_finite(X, allow_nan=ensure_all_finite == "allow-nan")
     X = as_3d(X)
     lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
     return Sequences(X, lengths, layout), y

@@ -1,4 +1,4 @@
-"""Preprocessing: per-channel standardisation, and text to token-id sequences."""
+"""Preprocessing: gaps filled, per-channel standardisation, text to token ids."""
 
 import re
 from collections import Counter
@@ -10,11 +10,186 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._atomic_fit import atomic_fit
-from sklstm._compat import Interval
+from sklstm._compat import Interval, StrOptions
 from sklstm._sequences import FLOAT_DTYPES, validate_sequences
 from sklstm._set_output import SequenceFeatureNamesMixin, SequenceOutputMixin
 
-__all__ = ["SequenceScaler", "TextSequencer"]
+__all__ = ["SequenceImputer", "SequenceScaler", "TextSequencer"]
+
+
+class SequenceImputer(SequenceFeatureNamesMixin, SequenceOutputMixin, BaseEstimator):
+    """Fill the gaps (NaN steps) of each channel within each sequence.
+
+    Each sequence and channel is filled from its own real values, never from
+    other sequences:
+
+    - ``"ffill"``: a gap takes the last value before it;
+    - ``"linear"``: a gap lies on the straight line between the values on
+      either side of it;
+    - ``"zero"``: a gap becomes 0.
+
+    With ``"ffill"`` and ``"linear"``, a gap at the start takes the first real
+    value, and with ``"linear"`` a gap at the end the last one. A channel with
+    no real value in a sequence becomes 0. Accepts 3-D arrays, 2-D arrays of
+    univariate sequences and lists of variable-length sequences, and returns
+    the same layout; float32 stays float32. Infinity is refused.
+
+    Parameters
+    ----------
+    strategy : {"ffill", "linear", "zero"}, default="ffill"
+        How a gap is filled.
+    add_indicator : bool, default=False
+        Append one 0/1 channel per channel, 1 where the value was missing, so
+        that the network sees where the gaps were: ``c`` channels become
+        ``2 c`` (the filled values, then the indicators), and 2-D input or
+        1-D sequences become 3-D or 2-D.
+
+    Attributes
+    ----------
+    n_channels_ : int
+        Features per time step of the input.
+    n_features_in_ : int
+        Time steps of fixed-length input (not set for variable-length input).
+
+    See Also
+    --------
+    sklearn.impute.SimpleImputer : Fills each column of 2-D data from the
+        other rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.preprocessing import SequenceImputer
+    >>> X = [np.array([np.nan, 1.0, np.nan, np.nan, 4.0, np.nan]), np.array([2.0])]
+    >>> SequenceImputer().fit_transform(X)[0]
+    array([1., 1., 1., 1., 4., 4.])
+    >>> SequenceImputer(strategy="linear").fit_transform(X)[0]
+    array([1., 1., 2., 3., 4., 4.])
+    >>> SequenceImputer(strategy="zero", add_indicator=True).fit_transform(X)[0]
+    array([[0., 1.],
+           [1., 0.],
+           [0., 1.],
+           [0., 1.],
+           [4., 0.],
+           [0., 1.]])
+    """
+
+    _parameter_constraints: dict = {
+        "strategy": [StrOptions({"ffill", "linear", "zero"})],
+        "add_indicator": ["boolean"],
+    }
+
+    def __init__(self, *, strategy="ffill", add_indicator=False):
+        self.strategy = strategy
+        self.add_indicator = add_indicator
+
+    @atomic_fit(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the sequences and remember their channels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_timesteps), or list of arrays
+            Sequences, NaN where a value is missing.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceImputer
+            The fitted imputer.
+        """
+        sequences, _ = self._validate(X, reset=True)
+        self.n_channels_ = sequences.n_channels
+        return self
+
+    def transform(self, X):
+        """Fill the gaps.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        X_filled : same layout and dtype as X
+            With ``add_indicator``, twice the channels (3-D, or 2-D sequences).
+            A 2-D result in the container of ``set_output``.
+        """
+        check_is_fitted(self)
+        sequences, _ = self._validate(X, reset=False)
+        missing = np.isnan(sequences.values)
+        values = _fill_gaps(sequences, self.strategy)
+        layout = sequences.layout
+        if self.add_indicator:
+            values = np.concatenate([values, missing.astype(values.dtype)], axis=2)
+            layout = replace(layout, row_ndim=2 if layout.ragged else 3)
+        return self._as_output(layout.restore(replace(sequences, values=values)), X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names, checked against those seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            Without ``add_indicator``: as :class:`SequenceScaler`'s (one name
+            per time step after a fit on series of one length, else one per
+            channel). With it, one name per output channel: ``channel0``, ...,
+            then ``missingindicator_channel0``, ...
+        """
+        if not self.add_indicator:
+            return super().get_feature_names_out(input_features)
+        check_is_fitted(self)
+        channels = [f"channel{i}" for i in range(self.n_channels_)]
+        indicators = [f"missingindicator_{name}" for name in channels]
+        return np.asarray(channels + indicators, dtype=object)
+
+    def _validate(self, X, *, reset):
+        return validate_sequences(
+            self, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def _fill_gaps(sequences, strategy):
+    """The padded values of ``sequences`` with their NaN steps filled
+    (:class:`SequenceImputer`'s strategies); padding stays 0."""
+    values, real = sequences.values, sequences.real[:, :, np.newaxis]
+    known = ~np.isnan(values) & real
+    if strategy == "zero":
+        return np.where(known, values, 0).astype(values.dtype)
+    steps = values.shape[1]
+    time = np.arange(steps)[np.newaxis, :, np.newaxis]
+    # The last real step at or before each step (-1: none), and the first at
+    # or after it (steps: none).
+    before = np.maximum.accumulate(np.where(known, time, -1), axis=1)
+    after = np.minimum.accumulate(np.where(known, time, steps)[:, ::-1], axis=1)
+    after = after[:, ::-1]
+    left = np.where(before >= 0, before, after)
+    if strategy == "ffill":
+        right = left
+    else:
+        right = np.where(after < steps, after, before)
+    left, right = np.minimum(left, steps - 1), np.minimum(right, steps - 1)
+    start = np.take_along_axis(values, left, axis=1)
+    end = np.take_along_axis(values, right, axis=1)
+    span = np.maximum(right - left, 1)
+    weight = np.clip((time - left) / span, 0.0, 1.0)
+    filled = start + weight * (end - start)
+    empty = ~known.any(axis=1, keepdims=True)  # a channel without a real value
+    return np.where(real & ~empty, filled, 0).astype(values.dtype)
 
 
 class SequenceScaler(SequenceFeatureNamesMixin, SequenceOutputMixin, BaseEstimator):

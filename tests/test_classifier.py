@@ -24,6 +24,7 @@ from sklstm import LSTMSequenceClassifier
 from sklstm._batching import stratified_split
 from sklstm._early_stopping import KeptEpoch
 from sklstm.exceptions import CollapseWarning, TrainingDivergedError
+from sklstm.resampling import SequenceSMOTE
 
 # Constant learning rate: several tests cut or extend runs and compare epochs.
 FAST = dict(conftest.FAST, max_epochs=15, lr_schedule="constant")
@@ -689,19 +690,27 @@ def test_tuned_threshold_and_calibration_wrap_it():
 # -- bad input -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_non_finite_input_is_rejected(value):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (np.nan, r"contains NaN \(in sequence 3\).*preprocessing.SequenceImputer"),
+        (-np.inf, r"contains infinity \(in sequence 3\)"),
+    ],
+)
+def test_non_finite_input_is_rejected(value, message):
     X, y = mean_sign_task()
     X[3, 4, 1] = value
-    with pytest.raises(ValueError, match=r"NaN|infinity"):
+    with pytest.raises(ValueError, match=message):
         LSTMSequenceClassifier(**FAST).fit(X, y)
     ragged = list(X)
     ragged[0] = ragged[0][:5]
-    with pytest.raises(ValueError, match=r"NaN or infinity.*sequence 3"):
+    with pytest.raises(ValueError, match=message):
         LSTMSequenceClassifier(**FAST).fit(ragged, y)
-    clf = LSTMSequenceClassifier(**FAST).fit(np.nan_to_num(X, posinf=0), y)
-    with pytest.raises(ValueError, match=r"NaN|infinity"):
+    clf = LSTMSequenceClassifier(**FAST).fit(np.nan_to_num(X, neginf=0), y)
+    with pytest.raises(ValueError, match=message):
         clf.predict(X)
+    with pytest.raises(ValueError, match=message):
+        SequenceSMOTE().fit_resample(X, y)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from sklstm.augmentation import (
     WindowSlice,
 )
 from sklstm.model_selection import TunedClassOffsetsCV
-from sklstm.preprocessing import SequenceScaler, TextSequencer
+from sklstm.preprocessing import SequenceImputer, SequenceScaler, TextSequencer
 from sklstm.resampling import (
     AugmentationSampler,
     FlattenedSampler,
@@ -98,6 +98,8 @@ def _expected_failures(estimator):
     [
         LSTMSequenceClassifier(**CHECKED, random_state=0),
         TunedClassOffsetsCV(LogisticRegression(), cv=3, n_offsets=10),
+        SequenceImputer(),
+        SequenceImputer(strategy="linear", add_indicator=True),
         SequenceScaler(),
         TextSequencer(),
         *SAMPLERS,

@@ -9,7 +9,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import LSTMSequenceClassifier
 from sklstm.augmentation import GaussianNoise
-from sklstm.preprocessing import SequenceScaler, TextSequencer
+from sklstm.preprocessing import SequenceImputer, SequenceScaler, TextSequencer
 from sklstm.resampling import SequenceRandomOverSampler
 
 ort = pytest.importorskip("onnxruntime")
@@ -104,6 +104,37 @@ def test_a_pipeline_exports_without_its_training_only_steps():
             LSTMSequenceClassifier(**TINY),
         ).fit(data, labels)
         assert_same(pipe, data)
+
+
+def gaps(X, seed=0):
+    """Copies of the sequences with NaN gaps: leading, inner and trailing,
+    and one sequence's channel 0 missing throughout."""
+    rng = np.random.RandomState(seed)
+    out = [np.array(x, dtype=np.float32) for x in X]
+    for x in out:
+        x[rng.rand(*x.shape) < 0.3] = np.nan
+    out[0][0], out[1][-1], out[2][:, 0] = np.nan, np.nan, np.nan
+    return out
+
+
+@pytest.mark.parametrize("strategy", ["ffill", "linear", "zero"])
+@pytest.mark.parametrize("add_indicator", [False, True])
+def test_the_imputer_exports_exactly(strategy, add_indicator):
+    (X, y), (X_fixed, y_fixed) = ragged_and_fixed()
+    for data, labels in ((gaps(X), y), (gaps(X_fixed), y_fixed)):
+        pipe = make_pipeline(
+            SequenceImputer(strategy=strategy, add_indicator=add_indicator),
+            SequenceScaler(),
+            LSTMSequenceClassifier(**TINY, pooling="mean"),
+        ).fit(data, labels)
+        sess = session(pipe)
+        assert_same(pipe, data, sess)
+        # What the padding holds, NaN included, never matters.
+        feed = onnx_inputs(pipe, data)
+        padding = np.arange(feed["X"].shape[1])[None, :] >= feed["lengths"][:, None]
+        feed["X"][padding] = np.nan
+        label, _ = sess.run(None, feed)
+        np.testing.assert_array_equal(label, pipe.predict(data))
 
 
 def test_token_ids_map_to_the_vocabulary_inside_the_graph():
@@ -237,6 +268,8 @@ def test_what_cannot_be_exported_is_named():
         (False, "2-D float32"),
         (False, "2-D float64"),
         (False, "2-D float64, no scaler"),
+        (False, "3-D float64, with gaps"),
+        (False, "2-D float32, with gaps"),
         (True, "2-D int64"),
         (True, "2-D int64, 0-padded"),
         (True, "2-D float64, 0-padded"),
@@ -256,6 +289,9 @@ def test_skl2onnx_converts_a_scikit_learn_pipeline(tokens, layout):
         steps = [LSTMSequenceClassifier(**TINY, pooling="mean")]
         if "no scaler" not in layout:
             steps.insert(0, SequenceScaler())
+        if "gaps" in layout:
+            X = np.where((np.arange(X.shape[1]) % 3 == 1)[:, None], np.nan, X)
+            steps.insert(0, SequenceImputer(strategy="linear", add_indicator=True))
         pipe = make_sklearn_pipeline(*steps)
     X = X.astype(np.float64 if "float64" in layout else X.dtype)
     if layout.startswith("2-D") and not tokens:

@@ -44,7 +44,7 @@ def load_ucr_tsv(path):
     Each line is the class label followed by the series' values, tab
     separated. Variable-length series, which the archive pads with trailing
     NaN, become a list of 1-D arrays; NaN inside a series (missing values) is
-    kept.
+    kept (:class:`~sklstm.preprocessing.SequenceImputer` fills it).
 
     Parameters
     ----------

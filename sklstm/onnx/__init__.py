@@ -30,7 +30,7 @@ from sklstm._sequences import is_ragged, nested_rows, pad, validate_tokens
 from sklstm.augmentation._base import BaseAugmenter
 from sklstm.onnx import _graph
 from sklstm.onnx._builder import ML_DOMAIN, GraphBuilder
-from sklstm.preprocessing import SequenceScaler
+from sklstm.preprocessing import SequenceImputer, SequenceScaler
 
 __all__ = ["onnx_inputs", "to_onnx"]
 
@@ -48,6 +48,7 @@ def to_onnx(model, *, lengths=True):
         A fitted :class:`~sklstm.LSTMSequenceClassifier`, or a fitted
         :class:`sklearn.pipeline.Pipeline` / :class:`imblearn.pipeline.Pipeline`
         ending in one, whose other steps are
+        :class:`~sklstm.preprocessing.SequenceImputer`,
         :class:`~sklstm.preprocessing.SequenceScaler`, samplers or augmenters
         (samplers and augmenters act in training only and drop out), or
         ``'passthrough'``.
@@ -63,8 +64,9 @@ def to_onnx(model, *, lengths=True):
         Inputs: ``X``, float32 of shape (batch, steps, channels) (for a model
         with ``embedding_dim``: int64 token ids of shape (batch, steps)),
         zero-padded after each sequence's end (what the padding holds never
-        matters); ``lengths``, int64 of shape (batch,), each sequence's true
-        length (with ``lengths=True``). Outputs: ``label`` (batch,), as
+        matters; NaN marks a gap where a ``SequenceImputer`` fills them);
+        ``lengths``, int64 of shape (batch,), each sequence's true length
+        (with ``lengths=True``). Outputs: ``label`` (batch,), as
         ``predict``; ``probabilities``, float32 (batch, n_classes), as
         ``predict_proba``, columns in the order of ``classes_``.
 
@@ -93,14 +95,15 @@ def to_onnx(model, *, lengths=True):
     g = GraphBuilder()
     tokens = clf.embedding_dim is not None
     x_type = TensorProto.INT64 if tokens else TensorProto.FLOAT
-    x_shape = ["batch", "steps"] if tokens else ["batch", "steps", clf.n_channels_]
+    channels = (steps[0] if steps else clf).n_channels_
+    x_shape = ["batch", "steps"] if tokens else ["batch", "steps", channels]
     x, step_lengths = "X", "lengths"
     if not lengths and tokens:
         x, step_lengths = _graph.token_sequences(g, x)  # 0 is padding
     elif not lengths:
         step_lengths = _graph.full_lengths(g, x)
     for step in steps:
-        x = _graph.scale(g, step, x)
+        x = _graph.preprocess(g, step, x, step_lengths)
     _graph.classifier(
         g, clf, x, step_lengths, label="label", probabilities="probabilities"
     )
@@ -214,12 +217,12 @@ def _exported_steps(model):
             continue
         if hasattr(step, "fit_resample") or isinstance(step, BaseAugmenter):
             continue  # training only: prediction data passes untouched
-        if not isinstance(step, SequenceScaler):
+        if not isinstance(step, (SequenceImputer, SequenceScaler)):
             raise ValueError(
                 f"Pipeline step {name!r} ({type(step).__name__}) cannot be "
-                "exported to ONNX: only SequenceScaler, samplers and augmenters "
-                "may precede the classifier. Apply it before the exported "
-                "model, or export the classifier alone."
+                "exported to ONNX: only SequenceImputer, SequenceScaler, samplers "
+                "and augmenters may precede the classifier. Apply it before the "
+                "exported model, or export the classifier alone."
             )
         check_is_fitted(step)
         kept.append(step)

@@ -14,6 +14,7 @@ from onnx import helper
 
 from sklstm._priors import prior_ratio
 from sklstm.onnx._builder import ML_DOMAIN
+from sklstm.preprocessing import SequenceImputer
 
 FLOAT = np.float32
 INT64 = np.int64
@@ -58,10 +59,76 @@ def step_mask(g, lengths, x, axis=1, dtype=None):
     return mask if dtype is None else g.op("Cast", mask, to=_onnx_type(dtype))
 
 
+def preprocess(g, step, x, lengths):
+    """The transform of a fitted preprocessing step of a pipeline."""
+    if isinstance(step, SequenceImputer):
+        return impute(g, step, x, lengths)
+    return scale(g, step, x)
+
+
 def scale(g, scaler, x):
     """:class:`~sklstm.preprocessing.SequenceScaler`'s transform."""
     centred = g.op("Sub", x, g.const(scaler.mean_, FLOAT, "mean"))
     return g.op("Div", centred, g.const(scaler.scale_, FLOAT, "scale"))
+
+
+def impute(g, imputer, x, lengths):
+    """:class:`~sklstm.preprocessing.SequenceImputer`'s transform.
+
+    ONNX has no running maximum, so the real steps of each sequence and
+    channel are sorted to the front (TopK on ``missing * steps + step``, as
+    :func:`token_sequences` does): the last real step at or before step
+    ``t`` is the ``k``-th of them, ``k`` a running count of real steps.
+    """
+    steps = g.dim(x, 1)
+    time = g.op("Reshape", step_indices(g, x), g.const([1, -1, 1], INT64, "shape"))
+    real = g.unsqueeze(step_mask(g, lengths, x), 2)
+    gap = g.op("IsNaN", x)
+    known = g.op("And", g.op("Not", gap), real)
+    if imputer.strategy == "zero":
+        filled = g.op("Where", known, x, g.const(0, FLOAT, "zero"))
+    else:
+        filled = _fill_from_neighbours(g, imputer.strategy, x, known, steps, time)
+    if imputer.add_indicator:
+        missing = g.op("Cast", g.op("And", gap, real), to=_onnx_type(FLOAT))
+        filled = g.op("Concat", filled, missing, axis=2)
+    return filled
+
+
+def _fill_from_neighbours(g, strategy, x, known, steps, time):
+    """Gaps forward filled (``"ffill"``) or on the line between their real
+    neighbours (``"linear"``); a leading gap takes the first real value, a
+    channel without one 0, as ``_fill_gaps`` does."""
+    zero, one = g.const(0, INT64, "zero"), g.const(1, INT64, "one")
+    counted = g.op("Cast", known, to=_onnx_type(INT64))
+    keys = g.op("Add", g.op("Mul", g.op("Sub", one, counted), steps), time)
+    _, order = g.op("TopK", keys, steps, axis=1, largest=0, sorted=1, outputs=2)
+    seen = g.op("CumSum", counted, g.const(1, INT64, "axis"))
+    total = g.sum(counted, 1, keepdims=1)
+    left = g.op(
+        "GatherElements", order, g.op("Max", g.op("Sub", seen, one), zero), axis=1
+    )
+    if strategy == "ffill":
+        right = left
+    else:
+        # The first real step at or after t, or the last one before it.
+        rank = g.op("Min", g.op("Sub", seen, counted), g.op("Sub", total, one))
+        right = g.op("GatherElements", order, g.op("Max", rank, zero), axis=1)
+    start = g.op("GatherElements", x, left, axis=1)
+    end = g.op("GatherElements", x, right, axis=1)
+    span = g.op(
+        "Cast", g.op("Max", g.op("Sub", right, left), one), to=_onnx_type(FLOAT)
+    )
+    offset = g.op("Cast", g.op("Sub", time, left), to=_onnx_type(FLOAT))
+    weight = g.op(
+        "Clip",
+        g.op("Div", offset, span),
+        g.const(0, FLOAT, "lo"),
+        g.const(1, FLOAT, "hi"),
+    )
+    filled = g.op("Add", start, g.op("Mul", weight, g.op("Sub", end, start)))
+    any_real = g.op("Greater", total, zero)
+    return g.op("Where", any_real, filled, g.const(0, FLOAT, "zero"))
 
 
 def classifier(g, clf, x, lengths, *, label, probabilities):

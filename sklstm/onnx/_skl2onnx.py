@@ -1,5 +1,6 @@
 """sklstm's converters, registered with skl2onnx, so that
 ``skl2onnx.to_onnx(pipeline, X[:1])`` converts a scikit-learn pipeline of
+:class:`~sklstm.preprocessing.SequenceImputer`,
 :class:`~sklstm.preprocessing.SequenceScaler` and
 :class:`~sklstm.LSTMSequenceClassifier` (fixed-length batches: skl2onnx gives
 each model a single input). Outputs ``label`` and ``probabilities``, no ZipMap.
@@ -18,7 +19,7 @@ from skl2onnx.common.data_types import (
 from sklstm._classifier import LSTMSequenceClassifier
 from sklstm.onnx import _graph
 from sklstm.onnx._builder import ML_DOMAIN, GraphBuilder
-from sklstm.preprocessing import SequenceScaler
+from sklstm.preprocessing import SequenceImputer, SequenceScaler
 
 MIN_OPSET = 18  # reductions take their axes as an input
 LABEL_TYPES = {
@@ -31,10 +32,16 @@ LABEL_TYPES = {
 
 def register():
     update_registered_converter(
+        SequenceImputer,
+        "SklstmSequenceImputer",
+        _imputed_shape,
+        _convert_preprocessing,
+    )
+    update_registered_converter(
         SequenceScaler,
         "SklstmSequenceScaler",
         _scaled_shape,
-        _convert_scaler,
+        _convert_preprocessing,
     )
     update_registered_converter(
         LSTMSequenceClassifier,
@@ -61,6 +68,15 @@ def _scaled_shape(operator):
     )
 
 
+def _imputed_shape(operator):
+    """The imputer's output: float32 (batch, steps, channels), the channels
+    doubled by ``add_indicator``."""
+    imputer = operator.raw_operator
+    batch, steps = operator.inputs[0].type.shape[:2]
+    channels = imputer.n_channels_ * (2 if imputer.add_indicator else 1)
+    operator.outputs[0].type = FloatTensorType([batch, steps, channels])
+
+
 def _output_types(clf):
     kind = _graph.label_values(clf.classes_).dtype.kind
     return LABEL_TYPES[kind]([None]), FloatTensorType([None, len(clf.classes_)])
@@ -71,9 +87,11 @@ def _classifier_shapes(operator):
         variable.type = type_
 
 
-def _convert_scaler(scope, operator, container):
+def _convert_preprocessing(scope, operator, container):
     g = _builder(scope, container)
-    x = _graph.scale(g, operator.raw_operator, _series(g, operator.inputs[0]))
+    x = _series(g, operator.inputs[0])
+    lengths = _graph.full_lengths(g, x)
+    x = _graph.preprocess(g, operator.raw_operator, x, lengths)
     g.op("Identity", x, out=operator.outputs[0].full_name)
     _write(g, scope, container)
 

@@ -18,6 +18,7 @@ from sklstm._compat import ArraysTransformer
 from sklstm._sequences import (
     Sequences,
     as_3d,
+    check_all_finite,
     check_axes_not_empty,
     check_ragged_rows,
     is_ragged,
@@ -90,7 +91,8 @@ class SequenceSamplerMixin:
             allow_nd=True,
             accept_sparse=["csr", "csc"],
             dtype=self._dtype,
-            ensure_all_finite=self._ensure_all_finite,
+            # Sparse matrices hold no NaN gaps to name: scikit-learn checks them.
+            ensure_all_finite=self._ensure_all_finite and issparse(X),
         )
         if X.ndim > 3:
             raise ValueError(
@@ -98,6 +100,8 @@ class SequenceSamplerMixin:
                 f"n_timesteps, n_features) or a list of sequences; got {X.ndim}-D."
             )
         check_axes_not_empty(X)
+        if self._ensure_all_finite and not issparse(X):
+            check_all_finite(X)
         return X, y, binarize_y
 
     @atomic_fit(prefer_skip_nested_validation=True)
