@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
@@ -81,8 +82,7 @@ class BaseSequenceSMOTE(SequenceSamplerMixin, BaseOverSampler):
                 sequences.values, sequences.lengths, queries, candidates
             )
         flat = X.reshape(len(X), -1)
-        diff = flat[queries, np.newaxis].astype(np.float64) - flat[candidates]
-        out = np.sqrt((diff**2).sum(axis=2))
+        out = euclidean_distances(flat[queries], flat[candidates])
         out[queries[:, np.newaxis] == candidates] = np.inf
         return out
 
