@@ -1,5 +1,6 @@
 """scikit-learn's and imbalanced-learn's estimator checks on every estimator."""
 
+import pytest
 from imblearn.over_sampling import SMOTE
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as parametrize_with_imblearn_checks,
@@ -37,7 +38,6 @@ SAMPLERS = [
     SequenceSMOTE(random_state=0),
     SequenceSMOTE(distance="dtw", random_state=0),
     SequenceADASYN(random_state=0),
-    SequenceADASYN(distance="dtw", random_state=0),
     FlattenedSampler(SMOTE(random_state=0)),
     AugmentationSampler(GaussianNoise(), random_state=0),
 ]
@@ -103,6 +103,7 @@ def _expected_failures(estimator):
         SequenceScaler(),
         TextSequencer(),
         *SAMPLERS,
+        SequenceADASYN(distance="dtw", random_state=0),
         *AUGMENTERS,
     ],
     expected_failed_checks=_expected_failures,
@@ -113,4 +114,12 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 @parametrize_with_imblearn_checks(SAMPLERS)
 def test_imblearn_compatible_sampler(estimator, check):
+    check(estimator)
+
+
+# DTW from each sequence of a class to every sequence: on imbalanced-learn's
+# checks (1000 rows) about 50 s in all, so outside the fast loop.
+@pytest.mark.slow
+@parametrize_with_imblearn_checks([SequenceADASYN(distance="dtw", random_state=0)])
+def test_imblearn_compatible_elastic_adasyn(estimator, check):
     check(estimator)
