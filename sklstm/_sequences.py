@@ -152,7 +152,7 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
         try:
             x = _as_dtype(x, dtype)
             if ensure_all_finite:
-                np.isfinite(x)  # a TypeError for what holds no numbers
+                finite = np.isfinite(x).all()
         except (TypeError, ValueError) as exc:
             raise type(exc)(
                 f"Sequence {i} of X could not be converted to numbers: {exc}"
@@ -179,7 +179,7 @@ def check_ragged_rows(X, dtype=np.float32, ensure_all_finite=True):
                 f"All sequences must have the same number of features (channels): "
                 f"sequence 0 has {rows[0].shape[1]}, sequence {i} has {x.shape[1]}."
             )
-        if ensure_all_finite:
+        if ensure_all_finite and not finite:
             check_finite(x, i, allow_nan=ensure_all_finite == "allow-nan")
         rows.append(x)
     return rows
@@ -203,8 +203,7 @@ def check_all_finite(X, *, allow_nan=False, block=1024):
 def check_finite(x, sequence, *, allow_nan=False):
     """Refuse infinity in ``x`` (sequence number ``sequence`` of X), and NaN
     unless ``allow_nan``, with a ``ValueError`` that says what to do."""
-    finite = np.isfinite(x)
-    if finite.all():
+    if np.isfinite(x).all():
         return
     if np.isinf(x).any():
         raise ValueError(

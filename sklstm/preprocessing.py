@@ -120,11 +120,11 @@ class SequenceImputer(SequenceFeatureNamesMixin, SequenceOutputMixin, BaseEstima
         """
         check_is_fitted(self)
         sequences, _ = self._validate(X, reset=False)
-        missing = np.isnan(sequences.values)
         values = _fill_gaps(sequences, self.strategy)
         layout = sequences.layout
         if self.add_indicator:
-            values = np.concatenate([values, missing.astype(values.dtype)], axis=2)
+            missing = np.isnan(sequences.values).astype(values.dtype)
+            values = np.concatenate([values, missing], axis=2)
             layout = replace(layout, row_ndim=2 if layout.ragged else 3)
         return self._as_output(layout.restore(replace(sequences, values=values)), X)
 
